@@ -1,0 +1,62 @@
+// What the ledger keeps of a finished task: the body of a "task.commit" or "task.fail" entry.
+// Fixed little-endian layout (docs/PROTOCOL.md, "Ledger records"), so an auditor can re-check every
+// signature in it without trusting the scheduler.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "gpoc/common/bytes.hpp"
+#include "gpoc/common/crypto.hpp"
+#include "gpoc/common/statements.hpp"
+#include "gpoc/common/status.hpp"
+
+namespace gpoc::verifier {
+
+inline constexpr std::string_view kCommitKind = "task.commit";
+inline constexpr std::string_view kFailKind = "task.fail";
+inline constexpr std::string_view kRecordTag = "gpoc.record.v1";
+
+enum class Outcome : std::uint8_t {
+  winner = 1,      // voted with the consensus and revealed it
+  wrong_vote = 2,  // voted for another result
+  unrevealed = 3,  // voted with the consensus but never revealed
+  bad_reveal = 4,  // revealed a digest that did not match its own vote or seal
+  pending = 5,     // the task failed before this vote was judged
+};
+std::string_view outcome_name(Outcome o);
+
+struct ContributionRecord {
+  PublicKey worker{};
+  Bytes statement;  // ContributionStatement bytes exactly as signed
+  Signature signature{};
+  std::uint64_t weight = 0;
+  std::uint64_t score_before = 0;
+  std::uint64_t score_after = 0;
+  Outcome outcome = Outcome::pending;
+  bool operator==(const ContributionRecord&) const = default;
+};
+
+struct TaskRecord {
+  TaskId task_id{};
+  bool completed = false;
+  Bytes spec;                   // task spec bytes as signed by the requester
+  Signature requester_signature{};
+  Digest32 digest{};            // the agreed result digest (completed only)
+  std::uint64_t output_bytes = 0;
+  std::string reason;           // why it failed (failed only)
+  std::int64_t submitted_ms = 0;
+  std::int64_t consensus_ms = 0;
+  std::int64_t finished_ms = 0;
+  std::vector<ContributionRecord> contributions;
+  bool operator==(const TaskRecord&) const = default;
+};
+
+Bytes encode_task_record(const TaskRecord& r);
+Result<TaskRecord> decode_task_record(ByteView bytes);
+// Re-checks what a record claims: its task id is the hash of its spec, the requester and every
+// contributor signed what is stored, and every winner's vote and seal match the digest.
+Status audit_task_record(const TaskRecord& r, const PublicKey& pool_id);
+
+}  // namespace gpoc::verifier

@@ -1,0 +1,65 @@
+// Private state of the engine, shared by its source files.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "gpoc/common/hex.hpp"
+#include "gpoc/verifier/engine.hpp"
+
+namespace gpoc::verifier {
+
+struct Engine::Replica {
+  PublicKey worker{};
+  ReplicaPhase phase = ReplicaPhase::assigned;
+  std::int64_t assigned_ms = 0;
+  std::int64_t contributed_ms = 0;
+  Bytes statement;
+  Signature signature{};
+  ContributionStatement contribution;
+  std::uint64_t weight = 0;
+  std::uint64_t score_at_contribution = 0;
+  Outcome outcome = Outcome::pending;
+  std::string note;
+  bool has_vote = false;
+  bool voted() const { return has_vote; }
+};
+
+struct Engine::Task {
+  NewTask in;
+  std::uint64_t order = 0;
+  TaskPhase phase = TaskPhase::pending;
+  std::vector<Replica> replicas;
+  Tally tally;
+  std::int64_t contribution_deadline_ms = 0, final_deadline_ms = 0, reveal_deadline_ms = 0;
+  std::int64_t consensus_ms = 0;
+  std::optional<Digest32> consensus_hash, digest;
+  std::optional<PublicKey> uploader;
+  std::set<PublicKey> upload_tried;
+  std::int64_t upload_requested_ms = 0;
+  bool uploaded = false;
+  std::uint64_t output_bytes = 0;
+  std::string exec_class;  // pinned for class-bound kernels by the first replica
+
+  Replica* replica_of(const PublicKey& w) {
+    for (auto& r : replicas) {
+      if (r.worker == w) return &r;
+    }
+    return nullptr;
+  }
+  bool is_winner(const Replica& r) const { return consensus_hash && r.voted() && r.contribution.result_hash == *consensus_hash; }
+};
+
+struct Engine::Worker {
+  PublicKey key{};
+  std::string exec_class;
+  std::uint32_t slots = 1;
+  std::set<std::string> kernels;
+  bool alive = false;
+  std::uint32_t running = 0;
+  std::uint64_t assigned_total = 0;
+  std::int64_t last_seen_ms = 0;
+};
+
+}  // namespace gpoc::verifier

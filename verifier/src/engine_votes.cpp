@@ -1,0 +1,232 @@
+// Contributions, reveals, uploads and the end of a task: the commit-reveal half of the engine.
+#include <algorithm>
+
+#include "engine_internal.hpp"
+
+namespace gpoc::verifier {
+
+Status Engine::on_contribution(const PublicKey& sender, ByteView statement, const Signature& signature,
+                               std::int64_t now_ms) {
+  GPOC_ASSIGN_OR_RETURN(ContributionStatement c, decode_contribution(statement));
+  if (c.worker_key != sender) return unauthenticated("contribution names another worker's key");
+  if (c.pool_id != config_.pool_id) return unauthenticated("contribution is for another pool");
+  if (!verify_signature(sender, statement, signature)) return unauthenticated("contribution signature does not verify");
+  Task* t = find_task(c.task_id);
+  if (t == nullptr) return not_found("unknown or finished task " + to_hex(c.task_id));
+  Replica* r = t->replica_of(sender);
+  if (r == nullptr) return Status(ErrorCode::permission_denied, "this task was not assigned to you");
+  if (r->voted()) {
+    // A retry of the same vote is idempotent; a different vote for the same task is refused.
+    if (r->statement.size() == statement.size() && std::equal(r->statement.begin(), r->statement.end(), statement.begin())) {
+      return ok_status();
+    }
+    return Status(ErrorCode::already_exists, "you already contributed to this task");
+  }
+  if (t->phase != TaskPhase::running && t->phase != TaskPhase::pending) {
+    return failed_precondition("consensus already reached; late contribution refused (no stake is taken)");
+  }
+  if (r->phase != ReplicaPhase::assigned) {
+    return failed_precondition("your replica was " + std::string(replica_phase_name(r->phase)) + ": " + r->note);
+  }
+  if (now_ms >= t->contribution_deadline_ms) return failed_precondition("contribution deadline passed");
+  auto wit = workers_.find(sender);
+  if (wit != workers_.end() && c.exec_class != wit->second.exec_class) {
+    return invalid_argument("contribution execution class differs from the registered one");
+  }
+  release_replica(*r, ReplicaPhase::contributed, "");
+  r->has_vote = true;
+  r->contributed_ms = now_ms;
+  r->statement.assign(statement.begin(), statement.end());
+  r->signature = signature;
+  r->contribution = std::move(c);
+  r->score_at_contribution = score(sender);
+  r->weight = worker_weight(r->score_at_contribution);
+  t->tally.add(r->contribution.result_hash, r->weight);
+  check_consensus(*t, now_ms);
+  return ok_status();
+}
+
+void Engine::check_consensus(Task& t, std::int64_t now_ms) {
+  auto best = t.tally.best();
+  if (!best || t.tally.members(*best) < t.in.spec.min_replicas) return;
+  if (!reaches_consensus(t.tally.group(*best), t.tally.others(*best), t.in.spec.trust)) return;
+  t.phase = TaskPhase::revealing;
+  t.consensus_hash = *best;
+  t.consensus_ms = now_ms;
+  t.reveal_deadline_ms = now_ms + 2 * category_time(t);
+  dispatch_queue_.erase({t.order, t.in.task_id});
+  abort_assigned(t, "consensus reached without this replica");
+  // The earliest winner is asked to upload along with its reveal; another takes over if it fails.
+  t.uploader.reset();
+  for (const Replica& r : t.replicas) {
+    if (!t.is_winner(r) || r.phase != ReplicaPhase::contributed) continue;
+    bool upload = !t.uploader.has_value();
+    if (upload) {
+      t.uploader = r.worker;
+      t.upload_tried.insert(r.worker);
+      t.upload_requested_ms = now_ms;
+    }
+    actions_.push_back(RevealRequestAction{r.worker, t.in.task_id, upload});
+  }
+}
+
+Status Engine::on_reveal(const PublicKey& sender, const TaskId& task_id, const Digest32& digest,
+                         std::int64_t now_ms) {
+  Task* t = find_task(task_id);
+  if (t == nullptr) return not_found("unknown or finished task " + to_hex(task_id));
+  Replica* r = t->replica_of(sender);
+  if (r == nullptr || !r->voted()) return Status(ErrorCode::permission_denied, "you have no vote on this task");
+  if (r->phase == ReplicaPhase::revealed && t->digest == digest) return ok_status();  // retry
+  if (t->phase != TaskPhase::revealing && t->phase != TaskPhase::uploading) {
+    return failed_precondition("task is not collecting reveals");
+  }
+  if (!t->is_winner(*r) || r->phase != ReplicaPhase::contributed) {
+    return failed_precondition("your vote is not the consensus or was already judged");
+  }
+  if (now_ms >= t->reveal_deadline_ms) return failed_precondition("reveal deadline passed");
+  if (result_hash(task_id, digest) != r->contribution.result_hash ||
+      result_seal(sender, task_id, digest) != r->contribution.result_seal) {
+    r->phase = ReplicaPhase::rejected;
+    r->outcome = Outcome::bad_reveal;
+    r->note = "revealed digest does not match its vote and seal";
+    if (t->uploader == sender) request_upload(*t, now_ms);
+    return unauthenticated("revealed digest does not match the committed vote and seal");
+  }
+  r->phase = ReplicaPhase::revealed;
+  t->digest = digest;
+  if (t->phase == TaskPhase::revealing) t->phase = TaskPhase::uploading;
+  if (!t->uploader && !t->uploaded) request_upload(*t, now_ms);
+  try_finalize(*t, now_ms);
+  return ok_status();
+}
+
+// Picks the next revealed winner that has not yet been asked to upload.
+void Engine::request_upload(Task& t, std::int64_t now_ms) {
+  t.uploader.reset();
+  for (const Replica& r : t.replicas) {
+    if (r.phase == ReplicaPhase::revealed && t.upload_tried.count(r.worker) == 0) {
+      t.uploader = r.worker;
+      t.upload_tried.insert(r.worker);
+      t.upload_requested_ms = now_ms;
+      actions_.push_back(UploadRequestAction{r.worker, t.in.task_id});
+      return;
+    }
+  }
+}
+
+Status Engine::on_upload(const PublicKey& sender, const TaskId& task_id, const Digest32& output_digest,
+                         std::uint64_t output_bytes, std::int64_t now_ms) {
+  Task* t = find_task(task_id);
+  if (t == nullptr) return not_found("unknown or finished task " + to_hex(task_id));
+  if (t->uploaded) return ok_status();
+  if (t->uploader != sender) return Status(ErrorCode::permission_denied, "no upload was requested from you");
+  if (!t->digest) return failed_precondition("upload before reveal");
+  if (output_digest != *t->digest) {
+    Replica* r = t->replica_of(sender);
+    r->phase = ReplicaPhase::rejected;
+    r->outcome = Outcome::bad_reveal;
+    r->note = "uploaded output does not match the agreed digest";
+    request_upload(*t, now_ms);
+    return data_loss("uploaded output does not match the agreed digest");
+  }
+  t->uploaded = true;
+  t->output_bytes = output_bytes;
+  try_finalize(*t, now_ms);
+  return ok_status();
+}
+
+Status Engine::on_task_failure(const PublicKey& sender, const TaskId& task_id, std::string_view reason,
+                               std::int64_t /*now_ms*/) {
+  Task* t = find_task(task_id);
+  if (t == nullptr) return not_found("unknown or finished task " + to_hex(task_id));
+  Replica* r = t->replica_of(sender);
+  if (r == nullptr || r->phase != ReplicaPhase::assigned) return ok_status();
+  release_replica(*r, ReplicaPhase::failed, "kernel failed: " + std::string(reason));
+  return ok_status();
+}
+
+void Engine::try_finalize(Task& t, std::int64_t now_ms) {
+  if (t.phase != TaskPhase::uploading || !t.uploaded || !t.digest) return;
+  bool waiting = std::any_of(t.replicas.begin(), t.replicas.end(), [&](const Replica& r) {
+    return t.is_winner(r) && r.phase == ReplicaPhase::contributed;
+  });
+  if (waiting && now_ms < t.reveal_deadline_ms) return;
+  finish(t, true, "", now_ms);
+}
+
+// No winner revealed in time: their votes are rejected and dispatch starts again without them.
+void Engine::reopen(Task& t, std::int64_t now_ms) {
+  Tally kept;
+  for (Replica& r : t.replicas) {
+    if (t.is_winner(r) && r.phase == ReplicaPhase::contributed) {
+      r.phase = ReplicaPhase::rejected;
+      r.outcome = Outcome::unrevealed;
+      r.note = "did not reveal before the reveal deadline";
+    } else if (r.voted() && r.phase != ReplicaPhase::rejected) {
+      kept.add(r.contribution.result_hash, r.weight);
+    }
+  }
+  t.tally = kept;
+  t.phase = TaskPhase::running;
+  t.consensus_hash.reset();
+  t.digest.reset();
+  t.uploader.reset();
+  t.reveal_deadline_ms = 0;
+  (void)now_ms;
+  dispatch_queue_.emplace(t.order, t.in.task_id);
+}
+
+void Engine::abort_assigned(Task& t, const std::string& reason) {
+  for (Replica& r : t.replicas) {
+    if (r.phase == ReplicaPhase::assigned) {
+      release_replica(r, ReplicaPhase::lost, reason);
+      actions_.push_back(AbortAction{r.worker, t.in.task_id, reason});
+    }
+  }
+}
+
+// Judges every vote, updates scores and hands the record to the caller for the ledger.
+void Engine::finish(Task& t, bool completed, std::string reason, std::int64_t now_ms) {
+  abort_assigned(t, completed ? "task completed" : "task failed");
+  std::size_t voters = std::count_if(t.replicas.begin(), t.replicas.end(), [](const Replica& r) { return r.voted(); });
+  FinishAction out;
+  TaskRecord& rec = out.record;
+  rec.task_id = t.in.task_id;
+  rec.completed = completed;
+  rec.spec = t.in.spec_bytes;
+  rec.requester_signature = t.in.requester_signature;
+  rec.submitted_ms = t.in.submitted_ms;
+  rec.consensus_ms = t.consensus_ms;
+  rec.finished_ms = now_ms;
+  if (completed) {
+    rec.digest = *t.digest;
+    rec.output_bytes = t.output_bytes;
+  } else {
+    rec.reason = std::move(reason);
+  }
+  for (Replica& r : t.replicas) {
+    if (!r.voted()) continue;
+    std::uint64_t before = score(r.worker), after = before;
+    if (completed) {
+      if (r.outcome == Outcome::pending) {
+        r.outcome = r.phase == ReplicaPhase::revealed ? Outcome::winner
+                    : t.is_winner(r)                  ? Outcome::unrevealed
+                                                      : Outcome::wrong_vote;
+      }
+      after = r.outcome == Outcome::winner ? score_after_win(before, voters > 1) : score_after_loss(before);
+      if (r.outcome != Outcome::winner) r.phase = ReplicaPhase::rejected;
+    }
+    if (after != before) {
+      scores_[r.worker] = after;
+      out.scores.emplace_back(r.worker, after);
+    }
+    rec.contributions.push_back(
+        ContributionRecord{r.worker, r.statement, r.signature, r.weight, before, after, r.outcome});
+  }
+  t.phase = completed ? TaskPhase::completed : TaskPhase::failed;
+  dispatch_queue_.erase({t.order, t.in.task_id});
+  actions_.push_back(std::move(out));
+  tasks_.erase(t.in.task_id);  // `t` is gone after this line
+}
+
+}  // namespace gpoc::verifier

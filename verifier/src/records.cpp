@@ -1,0 +1,117 @@
+#include "gpoc/verifier/records.hpp"
+
+#include "gpoc/common/hex.hpp"
+
+namespace gpoc::verifier {
+
+std::string_view outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::winner: return "winner";
+    case Outcome::wrong_vote: return "wrong_vote";
+    case Outcome::unrevealed: return "unrevealed";
+    case Outcome::bad_reveal: return "bad_reveal";
+    case Outcome::pending: return "pending";
+  }
+  return "unknown";
+}
+
+Bytes encode_task_record(const TaskRecord& r) {
+  ByteWriter w(256 + r.spec.size() + r.contributions.size() * 300);
+  w.raw(kRecordTag);
+  w.u8(r.completed ? 1 : 0);
+  w.raw(r.task_id);
+  w.u32(static_cast<std::uint32_t>(r.spec.size()));
+  w.raw(r.spec);
+  w.raw(r.requester_signature);
+  w.raw(r.digest);
+  w.u64(r.output_bytes);
+  std::string_view reason = std::string_view(r.reason).substr(0, 0xffff);
+  w.u16(static_cast<std::uint16_t>(reason.size()));
+  w.raw(reason);
+  w.u64(static_cast<std::uint64_t>(r.submitted_ms));
+  w.u64(static_cast<std::uint64_t>(r.consensus_ms));
+  w.u64(static_cast<std::uint64_t>(r.finished_ms));
+  w.u16(static_cast<std::uint16_t>(r.contributions.size()));
+  for (const ContributionRecord& c : r.contributions) {
+    w.raw(c.worker);
+    w.u16(static_cast<std::uint16_t>(c.statement.size()));
+    w.raw(c.statement);
+    w.raw(c.signature);
+    w.u64(c.weight);
+    w.u64(c.score_before);
+    w.u64(c.score_after);
+    w.u8(static_cast<std::uint8_t>(c.outcome));
+  }
+  return std::move(w).take();
+}
+
+static bool read_contribution(ByteReader& rd, ContributionRecord& c) {
+  std::uint16_t len = 0;
+  ByteView stmt;
+  std::uint8_t outcome = 0;
+  if (!rd.raw(c.worker) || !rd.u16(len) || !rd.raw(len, stmt) || !rd.raw(c.signature) || !rd.u64(c.weight) ||
+      !rd.u64(c.score_before) || !rd.u64(c.score_after) || !rd.u8(outcome)) {
+    return false;
+  }
+  if (outcome < 1 || outcome > 5) return false;
+  c.statement.assign(stmt.begin(), stmt.end());
+  c.outcome = static_cast<Outcome>(outcome);
+  return true;
+}
+
+Result<TaskRecord> decode_task_record(ByteView bytes) {
+  ByteReader rd(bytes);
+  TaskRecord r;
+  std::uint8_t completed = 0;
+  std::uint32_t spec_len = 0;
+  std::uint16_t reason_len = 0, n = 0;
+  std::uint64_t sub = 0, cons = 0, fin = 0;
+  ByteView spec;
+  if (!rd.expect(kRecordTag)) return data_loss("task record: missing tag gpoc.record.v1");
+  if (!rd.u8(completed) || completed > 1 || !rd.raw(r.task_id) || !rd.u32(spec_len) || !rd.raw(spec_len, spec) ||
+      !rd.raw(r.requester_signature) || !rd.raw(r.digest) || !rd.u64(r.output_bytes) || !rd.u16(reason_len) ||
+      !rd.string(reason_len, r.reason) || !rd.u64(sub) || !rd.u64(cons) || !rd.u64(fin) || !rd.u16(n)) {
+    return data_loss("task record: truncated or malformed header");
+  }
+  r.completed = completed == 1;
+  r.spec.assign(spec.begin(), spec.end());
+  r.submitted_ms = static_cast<std::int64_t>(sub);
+  r.consensus_ms = static_cast<std::int64_t>(cons);
+  r.finished_ms = static_cast<std::int64_t>(fin);
+  for (std::uint16_t i = 0; i < n; ++i) {
+    ContributionRecord c;
+    if (!read_contribution(rd, c)) return data_loss("task record: contribution " + std::to_string(i) + " malformed");
+    r.contributions.push_back(std::move(c));
+  }
+  if (!rd.at_end()) return data_loss("task record: trailing bytes");
+  return r;
+}
+
+Status audit_task_record(const TaskRecord& r, const PublicKey& pool_id) {
+  if (task_id_of(r.spec) != r.task_id) return data_loss("task id is not the hash of the stored spec");
+  GPOC_ASSIGN_OR_RETURN(TaskSpec spec, decode_task_spec(r.spec));
+  if (!verify_signature(spec.requester_key, r.spec, r.requester_signature)) {
+    return unauthenticated("requester signature does not verify");
+  }
+  std::size_t winners = 0;
+  for (std::size_t i = 0; i < r.contributions.size(); ++i) {
+    const ContributionRecord& c = r.contributions[i];
+    std::string where = "contribution " + std::to_string(i) + " (" + to_hex(c.worker).substr(0, 16) + ")";
+    GPOC_ASSIGN_OR_RETURN(ContributionStatement st, decode_contribution(c.statement));
+    if (st.worker_key != c.worker || st.task_id != r.task_id || st.pool_id != pool_id) {
+      return data_loss(where + ": statement names another worker, task or pool");
+    }
+    if (!verify_signature(c.worker, c.statement, c.signature)) return unauthenticated(where + ": signature does not verify");
+    if (c.outcome == Outcome::winner) {
+      ++winners;
+      if (!r.completed || st.result_hash != result_hash(r.task_id, r.digest) ||
+          st.result_seal != result_seal(c.worker, r.task_id, r.digest)) {
+        return data_loss(where + ": winner's vote or seal does not match the committed digest");
+      }
+    }
+  }
+  if (r.completed && winners == 0) return data_loss("completed task has no winning contribution");
+  return ok_status();
+}
+
+}  // namespace gpoc::verifier
