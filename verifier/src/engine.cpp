@@ -133,6 +133,11 @@ Status Engine::add_task(NewTask in, std::int64_t /*now_ms*/) {
 }
 
 bool Engine::has_task(const TaskId& id) const { return tasks_.count(id) != 0; }
+
+const Bytes* Engine::task_spec_bytes(const TaskId& id) const {
+  const Task* t = find_task(id);
+  return t == nullptr ? nullptr : &t->in.spec_bytes;
+}
 std::size_t Engine::active_tasks() const { return tasks_.size(); }
 
 std::optional<PublicKey> Engine::uploader(const TaskId& id) const {

@@ -225,6 +225,9 @@ void Engine::finish(Task& t, bool completed, std::string reason, std::int64_t no
   }
   t.phase = completed ? TaskPhase::completed : TaskPhase::failed;
   dispatch_queue_.erase({t.order, t.in.task_id});
+  out.view = *task_view(t.in.task_id);
+  out.view.finished_ms = now_ms;
+  out.view.reason = rec.reason;
   actions_.push_back(std::move(out));
   tasks_.erase(t.in.task_id);  // `t` is gone after this line
 }

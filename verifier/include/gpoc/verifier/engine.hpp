@@ -44,10 +44,6 @@ struct AssignAction { PublicKey worker; TaskId task_id; std::int64_t deadline_ms
 struct RevealRequestAction { PublicKey worker; TaskId task_id; bool upload; };
 struct UploadRequestAction { PublicKey worker; TaskId task_id; };
 struct AbortAction { PublicKey worker; TaskId task_id; std::string reason; };
-// The task is finished: write `record` to the ledger (commit or fail) with the score changes.
-struct FinishAction { TaskRecord record; std::vector<std::pair<PublicKey, std::uint64_t>> scores; };
-using Action = std::variant<AssignAction, RevealRequestAction, UploadRequestAction, AbortAction, FinishAction>;
-
 // ---- read-only views for status queries ------------------------------------------------------
 struct ReplicaView {
   PublicKey worker{};
@@ -73,6 +69,15 @@ struct TaskView {
   std::int64_t submitted_ms = 0, consensus_ms = 0, finished_ms = 0, final_deadline_ms = 0;
   std::uint64_t credibility_num = 0, credibility_den = 0;
 };
+
+// The task is finished: write `record` to the ledger (commit or fail) with the score changes.
+// `view` is its last status, kept for queries after the engine has forgotten it.
+struct FinishAction {
+  TaskRecord record;
+  std::vector<std::pair<PublicKey, std::uint64_t>> scores;
+  TaskView view;
+};
+using Action = std::variant<AssignAction, RevealRequestAction, UploadRequestAction, AbortAction, FinishAction>;
 
 struct WorkerView {
   PublicKey key{};
@@ -116,6 +121,8 @@ class Engine {
   // Requesters.
   Status add_task(NewTask task, std::int64_t now_ms);
   bool has_task(const TaskId& id) const;
+  // The spec bytes of an active task, as the requester signed them; nullptr if not active.
+  const Bytes* task_spec_bytes(const TaskId& id) const;
 
   // Worker messages. Each returns ok, or an error the caller sends back to the worker.
   Status on_contribution(const PublicKey& sender, ByteView statement, const Signature& signature,

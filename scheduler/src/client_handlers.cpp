@@ -1,0 +1,228 @@
+// Messages on the client endpoint: signed submissions (inline or chunked input), status and
+// result queries.
+#include <spdlog/spdlog.h>
+
+#include "gpoc/common/hex.hpp"
+#include "gpoc/common/merkle.hpp"
+#include "gpoc/kernels/kernels.hpp"
+#include "impl.hpp"
+
+namespace gpoc::scheduler {
+
+static wire::TaskState wire_state(int s) { return static_cast<wire::TaskState>(s); }
+
+// Checks everything about a submission that does not need its input.
+static Status check_submission(const TaskSpec& spec, ByteView spec_bytes, const Signature& sig,
+                               const SchedulerConfig& cfg) {
+  if (!verify_signature(spec.requester_key, spec_bytes, sig)) {
+    return unauthenticated("requester signature does not verify over the spec bytes");
+  }
+  if (spec.category >= cfg.category_time_ms.size()) {
+    return invalid_argument("unknown category " + std::to_string(spec.category));
+  }
+  if (spec.input_bytes > cfg.input_bytes_max) {
+    return resource_exhausted("input of " + std::to_string(spec.input_bytes) + " bytes is above this pool's limit of " +
+                              std::to_string(cfg.input_bytes_max));
+  }
+  auto out = kernels::validate_task(spec.kernel_id, spec.kernel_version, spec.params, spec.input_bytes);
+  return out.ok() ? ok_status() : out.status();
+}
+
+void Scheduler::Impl::on_submit(const std::string& peer, const wire::Envelope& env) {
+  const wire::Submit& sub = env.submit();
+  auto spec = decode_task_spec(as_bytes(sub.spec()));
+  if (!spec.ok()) {
+    ++stats.rejected_submissions;
+    return send_error(Side::clients, peer, env.message_id(), wire::ERROR_MALFORMED, spec.status().message());
+  }
+  Receiving r;
+  r.spec_bytes.assign(sub.spec().begin(), sub.spec().end());
+  r.task_id = task_id_of(r.spec_bytes);
+  r.spec = std::move(*spec);
+  r.peer = peer;
+  r.reply_to = env.message_id();
+  r.notify = sub.notify();
+  if (sub.signature().size() == r.signature.size()) {
+    std::copy(sub.signature().begin(), sub.signature().end(), r.signature.begin());
+  }
+  // The same spec again is the same task (task_id is its hash): answer, create nothing.
+  if (engine->has_task(r.task_id) || receiving.count(r.task_id) != 0) {
+    wire::Envelope out;
+    out.set_reply_to(env.message_id());
+    out.mutable_submitted()->set_task_id(r.task_id.data(), 32);
+    out.mutable_submitted()->set_state(wire::TASK_RUNNING);
+    out.mutable_submitted()->set_duplicate(true);
+    if (sub.notify()) watchers[r.task_id].emplace_back(peer, env.message_id());
+    return send(Side::clients, peer, std::move(out));
+  }
+  if (auto stored = ledger->task(r.task_id); stored.ok() && stored->has_value()) {
+    wire::Envelope out;
+    out.set_reply_to(env.message_id());
+    out.mutable_submitted()->set_task_id(r.task_id.data(), 32);
+    out.mutable_submitted()->set_state(wire_state((*stored)->state));
+    out.mutable_submitted()->set_duplicate(true);
+    return send(Side::clients, peer, std::move(out));
+  }
+  if (Status s = check_submission(r.spec, r.spec_bytes, r.signature, cfg); !s.ok()) {
+    ++stats.rejected_submissions;
+    wire::ErrorCode code = s.code() == ErrorCode::invalid_argument ? wire::ERROR_INVALID_INPUT : transport::to_wire_error(s);
+    return send_error(Side::clients, peer, env.message_id(), code, s.message(), ByteView(r.task_id));
+  }
+  if (sub.input_complete()) {
+    Bytes input(sub.input().begin(), sub.input().end());
+    return accept(r, std::move(input));
+  }
+  if (receiving.size() >= cfg.receiving_tasks_max) {
+    return send_error(Side::clients, peer, env.message_id(), wire::ERROR_BUSY, "too many uploads in progress; retry");
+  }
+  r.input = std::make_unique<transport::ChunkAssembler>(r.spec.input_bytes);
+  if (!sub.input().empty()) {
+    wire::DataChunk first;
+    first.set_task_id(r.task_id.data(), 32);
+    first.set_offset(0);
+    first.set_total_bytes(r.spec.input_bytes);
+    first.set_data(sub.input());
+    first.set_last(sub.input().size() == r.spec.input_bytes);
+    auto added = r.input->add(first);
+    if (!added.ok()) return send_error(Side::clients, peer, env.message_id(), wire::ERROR_MALFORMED, added.status().message());
+    if (*added) return accept(r, r.input->take());
+  }
+  TaskId id = r.task_id;
+  receiving.emplace(id, std::move(r));
+  wire::Envelope out;
+  out.set_reply_to(env.message_id());
+  out.mutable_submitted()->set_task_id(id.data(), 32);
+  out.mutable_submitted()->set_state(wire::TASK_RECEIVING);
+  send(Side::clients, peer, std::move(out));
+}
+
+void Scheduler::Impl::on_submit_chunk(const std::string& peer, const wire::Envelope& env) {
+  const wire::DataChunk& chunk = env.submit_chunk();
+  auto id = task_id_from(chunk.task_id());
+  auto it = id ? receiving.find(*id) : receiving.end();
+  if (it == receiving.end()) {
+    return send_error(Side::clients, peer, env.message_id(), wire::ERROR_UNKNOWN_TASK, "no submission awaiting input with that id");
+  }
+  auto added = it->second.input->add(chunk);
+  if (!added.ok()) {
+    receiving.erase(it);
+    return send_error(Side::clients, peer, env.message_id(), wire::ERROR_MALFORMED,
+                      added.status().message() + "; submission dropped, submit again");
+  }
+  if (!*added) return;
+  it->second.peer = peer;
+  it->second.reply_to = env.message_id();
+  Receiving r = std::move(it->second);
+  receiving.erase(it);
+  Bytes input = r.input->take();
+  accept(r, std::move(input));
+}
+
+// The input is whole: check it against the signed spec, make the task durable, then start it.
+void Scheduler::Impl::accept(Receiving& r, Bytes input) {
+  if (input.size() != r.spec.input_bytes || result_digest(input) != r.spec.input_digest) {
+    ++stats.rejected_submissions;
+    return send_error(Side::clients, r.peer, r.reply_to, wire::ERROR_DIGEST_MISMATCH,
+                      "input does not match the size and digest in the signed spec", ByteView(r.task_id));
+  }
+  auto out_bytes = kernels::validate_task(r.spec.kernel_id, r.spec.kernel_version, r.spec.params, input.size());
+  const kernels::KernelInfo* info = kernels::find_kernel(r.spec.kernel_id, r.spec.kernel_version);
+  verifier::NewTask t;
+  t.task_id = r.task_id;
+  t.spec_bytes = r.spec_bytes;
+  t.spec = r.spec;
+  t.requester_signature = r.signature;
+  t.expected_output_bytes = out_bytes.ok() ? *out_bytes : 0;
+  t.class_bound = info != nullptr && info->determinism == kernels::Determinism::arch;
+  t.submitted_ms = now();
+  if (Status s = engine->add_task(std::move(t), now()); !s.ok()) {
+    wire::ErrorCode code = s.code() == ErrorCode::resource_exhausted ? wire::ERROR_BUSY : transport::to_wire_error(s);
+    return send_error(Side::clients, r.peer, r.reply_to, code, s.message(), ByteView(r.task_id));
+  }
+  ledger::StoredTask stored;
+  stored.task_id = r.task_id;
+  stored.spec = r.spec_bytes;
+  stored.signature = r.signature;
+  stored.input = input;
+  stored.state = wire::TASK_PENDING;
+  stored.submitted_ms = now();
+  batch.put_task(std::move(stored));
+  inputs[r.task_id] = std::move(input);
+  if (r.notify) watchers[r.task_id].emplace_back(r.peer, r.reply_to);
+  ++stats.accepted;
+  wire::Envelope out;
+  out.set_reply_to(r.reply_to);
+  out.mutable_submitted()->set_task_id(r.task_id.data(), 32);
+  out.mutable_submitted()->set_state(wire::TASK_PENDING);
+  after_commit.push_back({Side::clients, r.peer, std::move(out)});
+}
+
+std::optional<wire::TaskStatus> Scheduler::Impl::status_of(const TaskId& id) {
+  if (auto view = engine->task_view(id)) return to_wire_status(*view);
+  if (receiving.count(id) != 0) {
+    wire::TaskStatus st;
+    st.set_task_id(id.data(), 32);
+    st.set_state(wire::TASK_RECEIVING);
+    return st;
+  }
+  auto stored = ledger->task(id);
+  if (!stored.ok() || !stored->has_value()) return std::nullopt;
+  const ledger::StoredTask& t = **stored;
+  wire::TaskStatus st;
+  if (!t.status_blob.empty() && st.ParseFromArray(t.status_blob.data(), static_cast<int>(t.status_blob.size()))) {
+    st.set_ledger_seq(t.ledger_seq);
+    return st;
+  }
+  st.set_task_id(id.data(), 32);
+  st.set_state(wire_state(t.state));
+  st.set_reason(t.reason);
+  st.set_submitted_ms(t.submitted_ms);
+  return st;
+}
+
+void Scheduler::Impl::on_status(const std::string& peer, const wire::Envelope& env) {
+  auto id = task_id_from(env.status_request().task_id());
+  auto st = id ? status_of(*id) : std::nullopt;
+  if (!st) return send_error(Side::clients, peer, env.message_id(), wire::ERROR_UNKNOWN_TASK, "unknown task");
+  wire::Envelope out;
+  out.set_reply_to(env.message_id());
+  *out.mutable_task_status() = std::move(*st);
+  send(Side::clients, peer, std::move(out));
+}
+
+void Scheduler::Impl::on_result(const std::string& peer, const wire::Envelope& env) {
+  const auto& req = env.result_request();
+  auto id = task_id_from(req.task_id());
+  if (!id) return send_error(Side::clients, peer, env.message_id(), wire::ERROR_MALFORMED, "task_id must be 32 bytes");
+  if (!result_cache || result_cache->first != *id) {
+    auto out = ledger->output(*id);
+    if (!out.ok() || !out->has_value()) {
+      auto st = status_of(*id);
+      std::string why = st ? "task is " + wire::TaskState_Name(st->state()) + ", no result to fetch" : "unknown task";
+      return send_error(Side::clients, peer, env.message_id(), st ? wire::ERROR_WRONG_STATE : wire::ERROR_UNKNOWN_TASK,
+                        why, ByteView(*id));
+    }
+    result_cache.emplace(*id, std::move(**out));
+  }
+  wire::Envelope out;
+  out.set_reply_to(env.message_id());
+  std::size_t chunk = std::min<std::uint64_t>(req.length() == 0 ? transport::kDefaultChunkBytes : req.length(),
+                                              transport::kDefaultChunkBytes);
+  *out.mutable_result_chunk() = transport::make_chunk(ByteView(*id), result_cache->second, req.offset(), chunk);
+  send(Side::clients, peer, std::move(out));
+}
+
+void Scheduler::Impl::on_client_message(transport::Incoming& in) {
+  switch (in.env.body_case()) {
+    case wire::Envelope::kSubmit: return on_submit(in.peer, in.env);
+    case wire::Envelope::kSubmitChunk: return on_submit_chunk(in.peer, in.env);
+    case wire::Envelope::kStatusRequest: return on_status(in.peer, in.env);
+    case wire::Envelope::kResultRequest: return on_result(in.peer, in.env);
+    case wire::Envelope::kError: return;
+    default:
+      send_error(Side::clients, in.peer, in.env.message_id(), wire::ERROR_MALFORMED,
+                 "message not accepted on the client endpoint");
+  }
+}
+
+}  // namespace gpoc::scheduler

@@ -1,0 +1,111 @@
+// Private state of the scheduler, shared by its source files.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "gpoc/ledger/ledger.hpp"
+#include "gpoc/proto/gpoc.pb.h"
+#include "gpoc/scheduler/scheduler.hpp"
+#include "gpoc/transport/chunks.hpp"
+#include "gpoc/transport/envelope.hpp"
+#include "gpoc/transport/socket.hpp"
+#include "gpoc/verifier/engine.hpp"
+
+namespace gpoc::scheduler {
+
+enum class Side { clients, workers };
+
+struct WorkerSession {
+  PublicKey key{};
+  Digest32 challenge{};
+  bool challenged = false;
+  bool registered = false;
+};
+
+// A submission whose input is still arriving in chunks.
+struct Receiving {
+  TaskId task_id{};
+  TaskSpec spec;
+  Bytes spec_bytes;
+  Signature signature{};
+  std::string peer;
+  std::uint64_t reply_to = 0;
+  bool notify = false;
+  std::unique_ptr<transport::ChunkAssembler> input;
+};
+
+struct Upload {
+  PublicKey worker{};
+  std::unique_ptr<transport::ChunkAssembler> output;
+};
+
+struct Outgoing {
+  Side side;
+  std::string peer;
+  wire::Envelope env;
+};
+
+struct Scheduler::Impl {
+  Impl(SchedulerConfig c, const Clock& k, transport::Limits limits)
+      : cfg(std::move(c)), clock(k), clients(ctx, limits), workers(ctx, limits) {}
+
+  SchedulerConfig cfg;
+  const Clock& clock;
+  std::unique_ptr<ledger::Ledger> ledger;
+  SecretKey pool_key;
+  std::unique_ptr<verifier::Engine> engine;
+  transport::Context ctx;
+  transport::RouterSocket clients;
+  transport::RouterSocket workers;
+  std::string client_ep, worker_ep;
+
+  std::unordered_map<std::string, WorkerSession> sessions;  // by worker routing id
+  std::map<PublicKey, std::string> peer_of;                  // registered worker -> routing id
+  std::map<TaskId, Bytes> inputs;                            // inputs of active tasks
+  std::map<TaskId, Receiving> receiving;
+  std::map<TaskId, Upload> uploads;
+  std::map<TaskId, Bytes> outputs;                           // verified outputs awaiting commit
+  std::map<TaskId, std::vector<std::pair<std::string, std::uint64_t>>> watchers;
+  std::optional<std::pair<TaskId, Bytes>> result_cache;      // last result served in chunks
+
+  ledger::Batch batch;
+  std::vector<Outgoing> after_commit;  // replies that promise durability wait for the commit
+  SchedulerStats stats;
+
+  std::int64_t now() const { return clock.now_ms(); }
+  void send(Side side, const std::string& peer, wire::Envelope env);
+  void send_error(Side side, const std::string& peer, std::uint64_t reply_to, wire::ErrorCode code,
+                  std::string message, ByteView task_id = {});
+
+  // worker side (worker_handlers.cpp)
+  void on_worker_message(transport::Incoming& in);
+  void on_hello(const std::string& peer, const wire::Envelope& env);
+  void on_register(const std::string& peer, const wire::Envelope& env);
+  void on_output_chunk(const PublicKey& worker, const std::string& peer, const wire::Envelope& env);
+  void on_input_request(const std::string& peer, const wire::Envelope& env);
+
+  // client side (client_handlers.cpp)
+  void on_client_message(transport::Incoming& in);
+  void on_submit(const std::string& peer, const wire::Envelope& env);
+  void on_submit_chunk(const std::string& peer, const wire::Envelope& env);
+  void accept(Receiving& r, Bytes input);
+  void on_status(const std::string& peer, const wire::Envelope& env);
+  void on_result(const std::string& peer, const wire::Envelope& env);
+  std::optional<wire::TaskStatus> status_of(const TaskId& id);
+
+  // engine actions and durability (scheduler.cpp)
+  Status resume_unfinished();
+  void apply_actions();
+  void on_finish(verifier::FinishAction& f);
+  Status flush();
+};
+
+wire::TaskStatus to_wire_status(const verifier::TaskView& v);
+std::optional<TaskId> task_id_from(const std::string& bytes);
+
+}  // namespace gpoc::scheduler
