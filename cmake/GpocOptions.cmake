@@ -10,7 +10,7 @@ function(gpoc_target_defaults target)
 endfunction()
 
 if(GPOC_SANITIZE)
-  add_compile_options($<$<COMPILE_LANGUAGE:CXX>:-fsanitize=${GPOC_SANITIZE} -fno-omit-frame-pointer>)
+  add_compile_options("$<$<COMPILE_LANGUAGE:CXX>:-fsanitize=${GPOC_SANITIZE};-fno-omit-frame-pointer>")
   add_link_options(-fsanitize=${GPOC_SANITIZE})
 endif()
 

@@ -185,7 +185,8 @@ void Scheduler::Impl::on_worker_message(transport::Incoming& in) {
     }
     case wire::Envelope::kTaskFailure: {
       auto id = task_id_from(env.task_failure().task_id());
-      if (id) (void)engine->on_task_failure(worker, *id, env.task_failure().reason().substr(0, 512), now());
+      // Peer text is echoed into status replies: keep it short and valid UTF-8.
+      if (id) (void)engine->on_task_failure(worker, *id, transport::valid_utf8(env.task_failure().reason(), 512), now());
       return;
     }
     case wire::Envelope::kAck:

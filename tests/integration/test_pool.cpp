@@ -1,0 +1,219 @@
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
+#include <zmq.hpp>
+
+#include "gpoc/common/hex.hpp"
+#include "gpoc/kernels/kernels.hpp"
+#include "gpoc/ledger/ledger.hpp"
+#include "gpoc/transport/envelope.hpp"
+#include "pool_fixture.hpp"
+
+namespace gpoc::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+Bytes expected_output(const client::SubmitOptions& o, const Bytes& input) {
+  auto out = kernels::make_cpu_backend()->run(o.kernel, 1, o.params, input);
+  EXPECT_TRUE(out.ok());
+  return out->data;
+}
+
+client::SubmitOptions sha_task(std::uint64_t trust, std::uint32_t replicas = 1) {
+  client::SubmitOptions o;
+  o.kernel = "sha256";
+  o.params = {{"record_bytes", "64"}};
+  o.trust = trust;
+  o.min_replicas = replicas;
+  return o;
+}
+
+int count_outcome(const wire::TaskStatus& st, bool winner) {
+  int n = 0;
+  for (const auto& r : st.replicas()) n += (!r.result_hash().empty() && r.winner() == winner) ? 1 : 0;
+  return n;
+}
+
+TEST_F(PoolTest, TasksOfBothKernelsCommitWithThreeWorkers) {
+  start_scheduler();
+  for (int i = 1; i <= 3; ++i) start_worker(i);
+  client::SubmitOptions sha = sha_task(5);  // trust 5: three agreeing fresh workers
+  Bytes sha_input = random_bytes(64 * 1000, 1);
+  client::SubmitOptions sort;
+  sort.kernel = "sort_u32";
+  sort.trust = 5;
+  Bytes sort_input = random_bytes(4 * 50'001, 2);
+  for (auto [opts, input] : {std::pair{sha, sha_input}, std::pair{sort, sort_input}}) {
+    auto t = prepare(opts, input);
+    ASSERT_TRUE(requester().submit(t).ok());
+    auto st = requester().wait(t.task_id, 20'000);
+    ASSERT_TRUE(st.ok()) << st.status().to_string();
+    ASSERT_EQ(st->state(), wire::TASK_COMPLETED) << st->reason();
+    EXPECT_EQ(count_outcome(*st, true), 3);
+    auto out = requester().fetch_result(t.task_id);
+    ASSERT_TRUE(out.ok()) << out.status().to_string();
+    EXPECT_EQ(*out, expected_output(opts, input));
+  }
+  EXPECT_EQ(ledger_verify(), 0) << log_of("verify");
+}
+
+TEST_F(PoolTest, ByzantineWorkerIsOutvotedAndItsScoreFalls) {
+  start_scheduler();
+  for (int i = 1; i <= 4; ++i) start_worker(i);
+  // Phase 1: worker 4 is honest and earns score on replicated tasks (quorum of all four).
+  for (int i = 0; i < 3; ++i) {
+    auto st = submit_and_wait(sha_task(1, 4), random_bytes(640, 10 + i));
+    ASSERT_EQ(st.state(), wire::TASK_COMPLETED) << st.reason();
+  }
+  // Phase 2: the same key comes back byzantine.
+  workers_[3]->stop();
+  start_worker(4, {"--byzantine", "wrong-output"});
+  std::this_thread::sleep_for(500ms);
+  int outvoted = 0;
+  for (int i = 0; i < 6; ++i) {
+    auto st = submit_and_wait(sha_task(3, 3), random_bytes(640, 20 + i));
+    ASSERT_EQ(st.state(), wire::TASK_COMPLETED) << st.reason();
+    for (const auto& r : st.replicas()) {
+      if (!r.result_hash().empty() && !r.winner()) {
+        EXPECT_EQ(to_hex(as_bytes(r.worker_key())), to_hex(worker_key(4)));
+        ++outvoted;
+      }
+    }
+  }
+  EXPECT_GT(outvoted, 0);
+  scheduler_->stop();
+  auto l = ledger::Ledger::open(dir_ / "pool", true);
+  ASSERT_TRUE(l.ok());
+  std::uint64_t byz = *(*l)->score(worker_key(4));
+  std::uint64_t honest = *(*l)->score(worker_key(1));
+  EXPECT_LT(byz, 3u);  // it had 3 after phase 1; each wrong vote takes a third
+  EXPECT_GT(honest, 3u);
+  EXPECT_EQ(ledger_verify(), 0) << log_of("verify");
+}
+
+TEST_F(PoolTest, WorkerKilledMidTaskIsReplacedAndTheTaskCommits) {
+  start_scheduler();
+  Process& slow = start_worker(1, {"--delay-ms", "5000"});
+  start_worker(2);
+  std::this_thread::sleep_for(300ms);
+  auto t = prepare(sha_task(3), random_bytes(6400, 3));  // trust 3: two agreeing replicas
+  ASSERT_TRUE(requester().submit(t).ok());
+  // Wait until both workers hold a replica, then kill the slow one mid-task.
+  for (int i = 0; i < 200; ++i) {
+    auto st = requester().status(t.task_id);
+    ASSERT_TRUE(st.ok());
+    if (st->replicas_size() == 2) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  slow.signal(SIGKILL);
+  start_worker(3);
+  auto st = requester().wait(t.task_id, 20'000);
+  ASSERT_TRUE(st.ok());
+  ASSERT_EQ(st->state(), wire::TASK_COMPLETED) << st->reason();
+  bool saw_lost = false;
+  for (const auto& r : st->replicas()) {
+    if (to_hex(as_bytes(r.worker_key())) == to_hex(worker_key(1))) {
+      saw_lost = true;
+      EXPECT_TRUE(r.result_hash().empty());
+      EXPECT_EQ(r.state(), wire::REPLICA_LOST) << r.note();
+    }
+  }
+  EXPECT_TRUE(saw_lost);
+  EXPECT_EQ(count_outcome(*st, true), 2);
+}
+
+// Sends raw frames to an endpoint from a plain ZeroMQ DEALER and collects what comes back.
+std::vector<wire::Envelope> send_raw(const std::string& endpoint, const std::vector<std::string>& frames) {
+  zmq::context_t ctx;
+  zmq::socket_t s(ctx, zmq::socket_type::dealer);
+  s.set(zmq::sockopt::linger, 0);
+  s.set(zmq::sockopt::rcvtimeo, 300);
+  s.connect(endpoint);
+  for (const std::string& f : frames) s.send(zmq::buffer(f), zmq::send_flags::none);
+  std::vector<wire::Envelope> replies;
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    zmq::message_t m;
+    if (!s.recv(m)) break;
+    auto env = transport::decode(ByteView(static_cast<const std::uint8_t*>(m.data()), m.size()), 1 << 20);
+    if (env.ok()) replies.push_back(*env);
+  }
+  return replies;
+}
+
+TEST_F(PoolTest, GarbageAndOversizedFramesAreRejectedWhileServiceGoesOn) {
+  start_scheduler();
+  for (int i = 1; i <= 2; ++i) start_worker(i);
+  wire::Envelope wrong_version;
+  wrong_version.set_version(99);
+  wrong_version.set_message_id(7);
+  wrong_version.mutable_status_request()->set_task_id(std::string(32, 'x'));
+  Bytes wv = transport::encode(wrong_version);
+  wire::Envelope bad_submit;
+  bad_submit.set_version(1);
+  bad_submit.set_message_id(8);
+  bad_submit.mutable_submit()->set_spec("not a spec");
+  Bytes bs = transport::encode(bad_submit);
+  std::vector<std::string> frames = {"garbage\xff\x01", std::string(wv.begin(), wv.end()),
+                                     std::string(bs.begin(), bs.end())};
+  for (const std::string& ep : {client_ep_, worker_ep_}) {
+    auto replies = send_raw(ep, frames);
+    EXPECT_EQ(replies.size(), frames.size()) << ep;
+    for (const auto& r : replies) EXPECT_TRUE(r.has_error()) << ep;
+    // Far above the 8 MiB limit: libzmq drops the connection; the scheduler carries on.
+    send_raw(ep, {std::string(9u << 20, 'A')});
+  }
+  ASSERT_TRUE(scheduler_->running());
+  auto st = submit_and_wait(sha_task(3), random_bytes(640, 4));
+  EXPECT_EQ(st.state(), wire::TASK_COMPLETED) << st.reason();
+}
+
+TEST_F(PoolTest, SchedulerRestartKeepsCommittedTasksAndResumesAcceptedOnes) {
+  start_scheduler();
+  for (int i = 1; i <= 2; ++i) start_worker(i);
+  std::vector<TaskId> done;
+  for (int i = 0; i < 3; ++i) {
+    auto t = prepare(sha_task(3), random_bytes(640, 30 + i));
+    ASSERT_TRUE(requester().submit(t).ok());
+    auto st = requester().wait(t.task_id, 20'000);
+    ASSERT_TRUE(st.ok());
+    ASSERT_EQ(st->state(), wire::TASK_COMPLETED);
+    done.push_back(t.task_id);
+  }
+  // Accepted but not yet run: no worker can take it (quorum above the pool's size).
+  auto pending = prepare(sha_task(3, 3), random_bytes(640, 40));
+  ASSERT_TRUE(requester().submit(pending).ok());
+  std::string cep = client_ep_, wep = worker_ep_;
+  scheduler_->signal(SIGKILL);
+  ASSERT_TRUE(scheduler_->wait(5000).has_value());
+  start_scheduler(cep, wep);
+  for (const TaskId& id : done) {
+    auto st = requester().status(id);
+    ASSERT_TRUE(st.ok()) << st.status().to_string();
+    EXPECT_EQ(st->state(), wire::TASK_COMPLETED);
+    EXPECT_TRUE(requester().fetch_result(id).ok());
+  }
+  start_worker(3);  // the third worker the quorum needs; the other two reconnect on their own
+  auto st = requester().wait(pending.task_id, 20'000);
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->state(), wire::TASK_COMPLETED) << st->reason();
+  EXPECT_EQ(ledger_verify(), 0) << log_of("verify");
+}
+
+TEST_F(PoolTest, TaskWithoutConsensusFailsAtItsFinalDeadlineWithAReason) {
+  start_scheduler("", "", "300");  // T = 300 ms: final deadline 3 s
+  for (int i = 1; i <= 2; ++i) start_worker(i);
+  auto st = submit_and_wait(sha_task(1000), random_bytes(640, 5), 15'000);  // needs 10 agreeing workers
+  ASSERT_EQ(st.state(), wire::TASK_FAILED);
+  EXPECT_NE(st.reason().find("no consensus by the final deadline"), std::string::npos) << st.reason();
+  EXPECT_GE(st.finished_ms() - st.submitted_ms(), 3000);
+  auto id = from_hex_array<32>(to_hex(as_bytes(st.task_id())));
+  ASSERT_TRUE(id.has_value());
+  EXPECT_EQ(requester().fetch_result(*id).status().code(), ErrorCode::failed_precondition);
+  EXPECT_EQ(ledger_verify(), 0) << log_of("verify");
+}
+
+}  // namespace
+}  // namespace gpoc::testing
