@@ -1,0 +1,28 @@
+// The CUDA side of each kernel, one .cu file per kernel. Each takes device pointers and the
+// stream explicitly; the backend (cuda_backend.cu) owns the memory and the stream.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+#include "gpoc/common/sha256.hpp"
+#include "gpoc/common/status.hpp"
+
+namespace gpoc::kernels::detail {
+
+// sha256 v1: one thread per record.
+Status launch_sha256_records(const std::uint8_t* input, std::uint64_t record_bytes,
+                             std::uint64_t records, std::uint8_t* output, cudaStream_t stream);
+
+// sort_u32 v1: cub::DeviceRadixSort over the keys. Blocks until the sort is done (its scratch
+// memory is freed on return).
+Status launch_sort_u32(const std::uint32_t* input, std::uint32_t* output, std::uint64_t count,
+                       cudaStream_t stream);
+
+// gpoc::result_digest of bytes already on the device; only the 32-byte root comes back.
+// Synchronizes the stream.
+Result<Digest32> device_result_digest(const std::uint8_t* data, std::uint64_t bytes,
+                                      cudaStream_t stream);
+
+}  // namespace gpoc::kernels::detail
