@@ -97,9 +97,8 @@ void Scheduler::Impl::on_finish(verifier::FinishAction& f) {
   std::uint64_t seq = ledger->size() + batch.appended() + 1;
   batch.append(std::string(f.record.completed ? verifier::kCommitKind : verifier::kFailKind),
                verifier::encode_task_record(f.record), now());
-  auto prior = ledger->task(id);
+  // The input is already stored with the task (its id commits to it); an empty input keeps it.
   ledger::StoredTask stored;
-  if (prior.ok() && prior->has_value()) stored = std::move(**prior);
   stored.task_id = id;
   stored.spec = f.record.spec;
   stored.signature = f.record.requester_signature;
@@ -114,9 +113,6 @@ void Scheduler::Impl::on_finish(verifier::FinishAction& f) {
   st.set_ledger_seq(seq);
   stored.status_blob.resize(st.ByteSizeLong());
   st.SerializeToArray(stored.status_blob.data(), static_cast<int>(stored.status_blob.size()));
-  if (stored.input.empty()) {
-    if (auto in = inputs.find(id); in != inputs.end()) stored.input = in->second;
-  }
   batch.put_task(std::move(stored));
   if (f.record.completed) {
     batch.put_output(id, std::move(outputs.at(id)));
