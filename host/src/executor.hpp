@@ -40,6 +40,9 @@ class Executor {
            const SecretKey& key, ByzantineMode mode, std::int64_t delay_ms);
   ~Executor();
   void submit(Job job);
+  // Runs a job on the calling thread. Backends are thread-safe; used for tiny jobs, where two
+  // thread hand-offs would cost more than the kernel.
+  Done run_inline(const Job& job) { return execute(job); }
   void cancel(const TaskId& id);  // drops the job if it has not started
   std::deque<Done> take_done();
   std::size_t queued() const;

@@ -55,7 +55,15 @@ void Scheduler::Impl::on_submit(const std::string& peer, const wire::Envelope& e
     if (sub.notify()) watchers[r.task_id].emplace_back(peer, env.message_id());
     return send(Side::clients, peer, std::move(out));
   }
-  if (auto stored = ledger->task(r.task_id); stored.ok() && stored->has_value()) {
+  if (finalizing.count(r.task_id) != 0) {
+    wire::Envelope out;
+    out.set_reply_to(env.message_id());
+    out.mutable_submitted()->set_task_id(r.task_id.data(), 32);
+    out.mutable_submitted()->set_state(wire::TASK_UPLOADING);
+    out.mutable_submitted()->set_duplicate(true);
+    return send(Side::clients, peer, std::move(out));
+  }
+  if (auto stored = reader->task(r.task_id); stored.ok() && stored->has_value()) {
     wire::Envelope out;
     out.set_reply_to(env.message_id());
     out.mutable_submitted()->set_task_id(r.task_id.data(), 32);
@@ -159,13 +167,14 @@ void Scheduler::Impl::accept(Receiving& r, Bytes input) {
 
 std::optional<wire::TaskStatus> Scheduler::Impl::status_of(const TaskId& id) {
   if (auto view = engine->task_view(id)) return to_wire_status(*view);
+  if (auto f = finalizing.find(id); f != finalizing.end()) return f->second;
   if (receiving.count(id) != 0) {
     wire::TaskStatus st;
     st.set_task_id(id.data(), 32);
     st.set_state(wire::TASK_RECEIVING);
     return st;
   }
-  auto stored = ledger->task(id);
+  auto stored = reader->task(id);
   if (!stored.ok() || !stored->has_value()) return std::nullopt;
   const ledger::StoredTask& t = **stored;
   wire::TaskStatus st;
@@ -195,7 +204,7 @@ void Scheduler::Impl::on_result(const std::string& peer, const wire::Envelope& e
   auto id = task_id_from(req.task_id());
   if (!id) return send_error(Side::clients, peer, env.message_id(), wire::ERROR_MALFORMED, "task_id must be 32 bytes");
   if (!result_cache || result_cache->first != *id) {
-    auto out = ledger->output(*id);
+    auto out = reader->output(*id);
     if (!out.ok() || !out->has_value()) {
       auto st = status_of(*id);
       std::string why = st ? "task is " + wire::TaskState_Name(st->state()) + ", no result to fetch" : "unknown task";

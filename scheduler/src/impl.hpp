@@ -15,6 +15,7 @@
 #include "gpoc/transport/envelope.hpp"
 #include "gpoc/transport/socket.hpp"
 #include "gpoc/verifier/engine.hpp"
+#include "commit_writer.hpp"
 
 namespace gpoc::scheduler {
 
@@ -56,13 +57,18 @@ struct Scheduler::Impl {
 
   SchedulerConfig cfg;
   const Clock& clock;
-  std::unique_ptr<ledger::Ledger> ledger;
+  std::unique_ptr<ledger::Ledger> ledger;  // written only by `writer` once the loop runs
+  std::unique_ptr<ledger::Ledger> reader;  // the loop's own read connection
+  std::uint64_t next_seq = 1;              // seq the next appended entry will get
   SecretKey pool_key;
   std::unique_ptr<verifier::Engine> engine;
   transport::Context ctx;
   transport::RouterSocket clients;
   transport::RouterSocket workers;
   std::string client_ep, worker_ep;
+  // Declared after the ledger and the context so it is destroyed (joined) before them.
+  zmq::socket_t writer_wake{ctx.raw(), zmq::socket_type::pair};
+  std::unique_ptr<CommitWriter<Outgoing>> writer;
 
   std::unordered_map<std::string, WorkerSession> sessions;  // by worker routing id
   std::map<PublicKey, std::string> peer_of;                  // registered worker -> routing id
@@ -75,6 +81,8 @@ struct Scheduler::Impl {
 
   ledger::Batch batch;
   std::vector<Outgoing> after_commit;  // replies that promise durability wait for the commit
+  std::vector<TaskId> batch_finished;  // tasks whose final record is in `batch`
+  std::map<TaskId, wire::TaskStatus> finalizing;  // finished, record not yet durable
   SchedulerStats stats;
 
   std::int64_t now() const { return clock.now_ms(); }
@@ -102,7 +110,9 @@ struct Scheduler::Impl {
   Status resume_unfinished();
   void apply_actions();
   void on_finish(verifier::FinishAction& f);
-  Status flush();
+  Status flush();          // hands the batch to the writer when it is free
+  Status collect_commit();  // sends the replies of a committed batch
+  Status drain();           // at shutdown: commits everything still pending
 };
 
 wire::TaskStatus to_wire_status(const verifier::TaskView& v);

@@ -94,7 +94,7 @@ void Scheduler::Impl::apply_actions() {
 
 void Scheduler::Impl::on_finish(verifier::FinishAction& f) {
   const TaskId id = f.record.task_id;
-  std::uint64_t seq = ledger->size() + batch.appended() + 1;
+  std::uint64_t seq = next_seq++;
   batch.append(std::string(f.record.completed ? verifier::kCommitKind : verifier::kFailKind),
                verifier::encode_task_record(f.record), now());
   // The input is already stored with the task (its id commits to it); an empty input keeps it.
@@ -124,6 +124,10 @@ void Scheduler::Impl::on_finish(verifier::FinishAction& f) {
   outputs.erase(id);
   inputs.erase(id);
   uploads.erase(id);
+  batch_finished.push_back(id);
+  wire::TaskStatus pending_st = st;
+  pending_st.set_state(wire::TASK_UPLOADING);  // final once its record is durable
+  finalizing[id] = std::move(pending_st);
   if (auto w = watchers.find(id); w != watchers.end()) {
     for (const auto& [peer, msg_id] : w->second) {
       wire::Envelope env;
@@ -137,17 +141,39 @@ void Scheduler::Impl::on_finish(verifier::FinishAction& f) {
                 f.record.completed ? "committed" : "failed: " + f.record.reason, seq);
 }
 
-// Group commit: everything the turn produced goes to disk in one transaction before any reply
-// that promises durability is sent.
+// Group commit: everything produced while the previous batch was being made durable goes to
+// disk in one transaction, and no reply that promises durability leaves before its batch commits.
 Status Scheduler::Impl::flush() {
-  if (!batch.empty()) {
-    auto r = ledger->commit(std::move(batch));
-    batch = ledger::Batch();
-    if (!r.ok()) return r.status().with_context("ledger commit failed");
-    ++stats.ledger_batches;
-  }
-  for (Outgoing& o : after_commit) send(o.side, o.peer, std::move(o.env));
+  if (writer->busy() || (batch.empty() && after_commit.empty())) return ok_status();
+  writer->submit(std::move(batch), std::move(after_commit), std::move(batch_finished));
+  batch = ledger::Batch();
   after_commit.clear();
+  batch_finished.clear();
+  return ok_status();
+}
+
+Status Scheduler::Impl::collect_commit() {
+  auto done = writer->take();
+  if (!done) return ok_status();
+  if (!done->status.ok()) return done->status.with_context("ledger commit failed");
+  ++stats.ledger_batches;
+  for (const TaskId& id : done->finished) finalizing.erase(id);
+  for (Outgoing& o : done->replies) send(o.side, o.peer, std::move(o.env));
+  return ok_status();
+}
+
+Status Scheduler::Impl::drain() {
+  if (auto done = writer->wait()) {
+    GPOC_RETURN_IF_ERROR(done->status);
+    for (Outgoing& o : done->replies) send(o.side, o.peer, std::move(o.env));
+  }
+  if (batch.empty() && after_commit.empty()) return ok_status();
+  writer->submit(std::move(batch), std::move(after_commit), std::move(batch_finished));
+  auto done = writer->wait();
+  if (done && !done->status.ok()) return done->status;
+  if (done) {
+    for (Outgoing& o : done->replies) send(o.side, o.peer, std::move(o.env));
+  }
   return ok_status();
 }
 
@@ -193,6 +219,12 @@ Result<std::unique_ptr<Scheduler>> Scheduler::create(SchedulerConfig config, con
   GPOC_ASSIGN_OR_RETURN(auto scores, s.ledger->scores());
   for (const auto& [w, sc] : scores) s.engine->set_score(w, sc);
   GPOC_RETURN_IF_ERROR(s.resume_unfinished());
+  s.next_seq = s.ledger->size() + 1;
+  GPOC_ASSIGN_OR_RETURN(s.reader, ledger::Ledger::open(s.cfg.data_dir, /*read_only=*/true));
+  std::string wake_ep = "inproc://gpoc-commit-" + std::to_string(reinterpret_cast<std::uintptr_t>(&s));
+  s.writer_wake.set(zmq::sockopt::linger, 0);
+  s.writer_wake.bind(wake_ep);
+  s.writer = std::make_unique<CommitWriter<Outgoing>>(*s.ledger, s.ctx.raw(), wake_ep);
   GPOC_RETURN_IF_ERROR(s.clients.status());
   GPOC_RETURN_IF_ERROR(s.workers.status());
   GPOC_ASSIGN_OR_RETURN(s.client_ep, s.clients.bind(s.cfg.client_endpoint));
@@ -221,13 +253,19 @@ SchedulerStats Scheduler::stats() const { return impl_->stats; }
 
 Status Scheduler::run(const std::atomic<bool>& stop) {
   Impl& s = *impl_;
-  zmq::socket_t* socks[] = {&s.clients.raw(), &s.workers.raw()};
+  zmq::socket_t* socks[] = {&s.clients.raw(), &s.workers.raw(), &s.writer_wake};
   std::int64_t next_tick = s.now();
   while (!stop.load(std::memory_order_relaxed)) {
     int wait = static_cast<int>(std::clamp<std::int64_t>(next_tick - s.now(), 0, 50));
     GPOC_ASSIGN_OR_RETURN(auto ready, transport::poll_readable(socks, wait));
     bool busy = false;
     for (std::size_t idx : ready) {
+      if (idx == 2) {
+        zmq::message_t m;
+        while (s.writer_wake.recv(m, zmq::recv_flags::dontwait)) {
+        }
+        continue;
+      }
       transport::RouterSocket& sock = idx == 0 ? s.clients : s.workers;
       for (int n = 0; n < kMessagesPerTurnMax; ++n) {
         GPOC_ASSIGN_OR_RETURN(auto in, sock.recv(0));
@@ -243,9 +281,10 @@ Status Scheduler::run(const std::atomic<bool>& stop) {
     std::int64_t now = s.now();
     if (busy || now >= next_tick) next_tick = s.engine->tick(now);
     s.apply_actions();
+    GPOC_RETURN_IF_ERROR(s.collect_commit());
     GPOC_RETURN_IF_ERROR(s.flush());
   }
-  return ok_status();
+  return s.drain();
 }
 
 }  // namespace gpoc::scheduler
