@@ -17,12 +17,23 @@ std::optional<TaskId> task_id_from(const std::string& bytes) {
 }
 
 static constexpr std::size_t kKernelsPerWorkerMax = 256;
+static constexpr std::size_t kSessionsMax = 4096;
+// Keys are free to make; until workers are admitted by an allow-list, their number is capped.
+static constexpr std::size_t kWorkersMax = 10'000;
 
 void Scheduler::Impl::on_hello(const std::string& peer, const wire::Envelope& env) {
   const std::string& key = env.hello().worker_key();
   if (key.size() != 32) {
     send_error(Side::workers, peer, env.message_id(), wire::ERROR_MALFORMED, "worker_key must be 32 bytes");
     return;
+  }
+  // Every connection that says hello gets a session; ones that never register must not pile up.
+  if (sessions.size() >= kSessionsMax && sessions.count(peer) == 0) {
+    std::erase_if(sessions, [](const auto& kv) { return !kv.second.registered; });
+    if (sessions.size() >= kSessionsMax) {
+      send_error(Side::workers, peer, env.message_id(), wire::ERROR_BUSY, "too many worker connections");
+      return;
+    }
   }
   WorkerSession& s = sessions[peer];
   std::copy(key.begin(), key.end(), s.key.begin());
@@ -62,6 +73,10 @@ void Scheduler::Impl::on_register(const std::string& peer, const wire::Envelope&
   }
   std::set<std::string> kernels(reg.kernels().begin(), reg.kernels().end());
   auto old = peer_of.find(s.key);
+  if (old == peer_of.end() && peer_of.size() >= kWorkersMax) {
+    send_error(Side::workers, peer, env.message_id(), wire::ERROR_BUSY, "this pool has its maximum number of workers");
+    return;
+  }
   if (old != peer_of.end() && old->second != peer) sessions.erase(old->second);  // reconnected
   peer_of[s.key] = peer;
   s.registered = true;
