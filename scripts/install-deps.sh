@@ -9,7 +9,7 @@ packages=(
   libsqlite3-dev sqlite3 libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
-  python3 python3-zmq python3-protobuf
+  python3 python3-zmq python3-protobuf python3-nacl
 )
 
 as_root=()

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 common=(-DGPOC_CUDA=OFF -DGPOC_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp"
 
 echo "== ASan + UBSan =="
 cmake -S . -B build-asan -G Ninja "${common[@]}" -DGPOC_SANITIZE=address,undefined >/dev/null

@@ -11,14 +11,11 @@ namespace gpoc::scheduler {
 
 static wire::TaskState wire_state(int s) { return static_cast<wire::TaskState>(s); }
 
-// Checks everything about a submission that does not need its input.
-static Status check_submission(const TaskSpec& spec, ByteView spec_bytes, const Signature& sig,
-                               const SchedulerConfig& cfg) {
-  if (!verify_signature(spec.requester_key, spec_bytes, sig)) {
-    return unauthenticated("requester signature does not verify over the spec bytes");
-  }
+// Checks everything about a submission that needs neither its signature nor its input.
+static Status check_submission(const TaskSpec& spec, const SchedulerConfig& cfg) {
   if (spec.category >= cfg.category_time_ms.size()) {
-    return invalid_argument("unknown category " + std::to_string(spec.category));
+    return invalid_argument("unknown category " + std::to_string(spec.category) + "; this pool has " +
+                            std::to_string(cfg.category_time_ms.size()));
   }
   if (spec.input_bytes > cfg.input_bytes_max) {
     return resource_exhausted("input of " + std::to_string(spec.input_bytes) + " bytes is above this pool's limit of " +
@@ -26,6 +23,24 @@ static Status check_submission(const TaskSpec& spec, ByteView spec_bytes, const 
   }
   auto out = kernels::validate_task(spec.kernel_id, spec.kernel_version, spec.params, spec.input_bytes);
   return out.ok() ? ok_status() : out.status();
+}
+
+static wire::ErrorCode submission_error(const Status& s) {
+  switch (s.code()) {
+    case ErrorCode::not_found: return wire::ERROR_UNKNOWN_KERNEL;  // the registry has no such kernel
+    case ErrorCode::invalid_argument: return wire::ERROR_INVALID_INPUT;
+    case ErrorCode::resource_exhausted: return wire::ERROR_TOO_LARGE;
+    default: return transport::to_wire_error(s);
+  }
+}
+
+// The state of a task this scheduler already knows, in memory or in the ledger.
+std::optional<wire::TaskState> Scheduler::Impl::known_state(const TaskId& id) {
+  if (auto view = engine->task_view(id)) return static_cast<wire::TaskState>(view->phase);
+  if (receiving.count(id) != 0) return wire::TASK_RECEIVING;
+  if (finalizing.count(id) != 0) return wire::TASK_UPLOADING;
+  if (auto stored = reader->task(id); stored.ok() && stored->has_value()) return wire_state((*stored)->state);
+  return std::nullopt;
 }
 
 void Scheduler::Impl::on_submit(const std::string& peer, const wire::Envelope& env) {
@@ -45,36 +60,28 @@ void Scheduler::Impl::on_submit(const std::string& peer, const wire::Envelope& e
   if (sub.signature().size() == r.signature.size()) {
     std::copy(sub.signature().begin(), sub.signature().end(), r.signature.begin());
   }
-  // The same spec again is the same task (task_id is its hash): answer, create nothing.
-  if (engine->has_task(r.task_id) || receiving.count(r.task_id) != 0) {
-    wire::Envelope out;
-    out.set_reply_to(env.message_id());
-    out.mutable_submitted()->set_task_id(r.task_id.data(), 32);
-    out.mutable_submitted()->set_state(wire::TASK_RUNNING);
-    out.mutable_submitted()->set_duplicate(true);
-    if (sub.notify()) watchers[r.task_id].emplace_back(peer, env.message_id());
-    return send(Side::clients, peer, std::move(out));
-  }
-  if (finalizing.count(r.task_id) != 0) {
-    wire::Envelope out;
-    out.set_reply_to(env.message_id());
-    out.mutable_submitted()->set_task_id(r.task_id.data(), 32);
-    out.mutable_submitted()->set_state(wire::TASK_UPLOADING);
-    out.mutable_submitted()->set_duplicate(true);
-    return send(Side::clients, peer, std::move(out));
-  }
-  if (auto stored = reader->task(r.task_id); stored.ok() && stored->has_value()) {
-    wire::Envelope out;
-    out.set_reply_to(env.message_id());
-    out.mutable_submitted()->set_task_id(r.task_id.data(), 32);
-    out.mutable_submitted()->set_state(wire_state((*stored)->state));
-    out.mutable_submitted()->set_duplicate(true);
-    return send(Side::clients, peer, std::move(out));
-  }
-  if (Status s = check_submission(r.spec, r.spec_bytes, r.signature, cfg); !s.ok()) {
+  // Nothing is said about a spec whose signature does not check, not even whether it exists.
+  if (!verify_signature(r.spec.requester_key, r.spec_bytes, r.signature)) {
     ++stats.rejected_submissions;
-    wire::ErrorCode code = s.code() == ErrorCode::invalid_argument ? wire::ERROR_INVALID_INPUT : transport::to_wire_error(s);
-    return send_error(Side::clients, peer, env.message_id(), code, s.message(), ByteView(r.task_id));
+    return send_error(Side::clients, peer, env.message_id(), wire::ERROR_BAD_SIGNATURE,
+                      "requester signature does not verify over the spec bytes", ByteView(r.task_id));
+  }
+  // The same spec again is the same task (task_id is its hash): answer, create nothing. The
+  // original may still be in a batch being committed, so the answer waits for the next commit,
+  // which lands after it: "submitted" always means durable.
+  if (auto state = known_state(r.task_id)) {
+    wire::Envelope out;
+    out.set_reply_to(env.message_id());
+    out.mutable_submitted()->set_task_id(r.task_id.data(), 32);
+    out.mutable_submitted()->set_state(*state);
+    out.mutable_submitted()->set_duplicate(true);
+    if (sub.notify() && engine->has_task(r.task_id)) watchers[r.task_id].emplace_back(peer, env.message_id());
+    after_commit.push_back({Side::clients, peer, std::move(out)});
+    return;
+  }
+  if (Status s = check_submission(r.spec, cfg); !s.ok()) {
+    ++stats.rejected_submissions;
+    return send_error(Side::clients, peer, env.message_id(), submission_error(s), s.message(), ByteView(r.task_id));
   }
   if (sub.input_complete()) {
     Bytes input(sub.input().begin(), sub.input().end());
@@ -84,6 +91,7 @@ void Scheduler::Impl::on_submit(const std::string& peer, const wire::Envelope& e
     return send_error(Side::clients, peer, env.message_id(), wire::ERROR_BUSY, "too many uploads in progress; retry");
   }
   r.input = std::make_unique<transport::ChunkAssembler>(r.spec.input_bytes);
+  r.started_ms = now();
   if (!sub.input().empty()) {
     wire::DataChunk first;
     first.set_task_id(r.task_id.data(), 32);
@@ -102,6 +110,15 @@ void Scheduler::Impl::on_submit(const std::string& peer, const wire::Envelope& e
   out.mutable_submitted()->set_task_id(id.data(), 32);
   out.mutable_submitted()->set_state(wire::TASK_RECEIVING);
   send(Side::clients, peer, std::move(out));
+}
+
+// A submission whose chunks stopped coming is dropped, so it cannot hold a receiving slot forever.
+void Scheduler::Impl::expire_receiving(std::int64_t now_ms) {
+  std::erase_if(receiving, [&](const auto& kv) {
+    bool stale = now_ms - kv.second.started_ms > cfg.receiving_timeout_ms;
+    if (stale) spdlog::info("dropping submission {}: its input stopped arriving", to_hex(kv.first).substr(0, 16));
+    return stale;
+  });
 }
 
 void Scheduler::Impl::on_submit_chunk(const std::string& peer, const wire::Envelope& env) {
@@ -191,7 +208,8 @@ std::optional<wire::TaskStatus> Scheduler::Impl::status_of(const TaskId& id) {
 
 void Scheduler::Impl::on_status(const std::string& peer, const wire::Envelope& env) {
   auto id = task_id_from(env.status_request().task_id());
-  auto st = id ? status_of(*id) : std::nullopt;
+  if (!id) return send_error(Side::clients, peer, env.message_id(), wire::ERROR_MALFORMED, "task_id must be 32 bytes");
+  auto st = status_of(*id);
   if (!st) return send_error(Side::clients, peer, env.message_id(), wire::ERROR_UNKNOWN_TASK, "unknown task");
   wire::Envelope out;
   out.set_reply_to(env.message_id());

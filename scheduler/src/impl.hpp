@@ -37,6 +37,7 @@ struct Receiving {
   std::string peer;
   std::uint64_t reply_to = 0;
   bool notify = false;
+  std::int64_t started_ms = 0;
   std::unique_ptr<transport::ChunkAssembler> input;
 };
 
@@ -105,6 +106,8 @@ struct Scheduler::Impl {
   void on_status(const std::string& peer, const wire::Envelope& env);
   void on_result(const std::string& peer, const wire::Envelope& env);
   std::optional<wire::TaskStatus> status_of(const TaskId& id);
+  std::optional<wire::TaskState> known_state(const TaskId& id);
+  void expire_receiving(std::int64_t now_ms);
 
   // engine actions and durability (scheduler.cpp)
   Status resume_unfinished();

@@ -279,7 +279,10 @@ Status Scheduler::run(const std::atomic<bool>& stop) {
       }
     }
     std::int64_t now = s.now();
-    if (busy || now >= next_tick) next_tick = s.engine->tick(now);
+    if (busy || now >= next_tick) {
+      next_tick = s.engine->tick(now);
+      s.expire_receiving(now);
+    }
     s.apply_actions();
     GPOC_RETURN_IF_ERROR(s.collect_commit());
     GPOC_RETURN_IF_ERROR(s.flush());

@@ -172,6 +172,14 @@ void Scheduler::Impl::on_worker_message(transport::Incoming& in) {
     return;
   }
   const PublicKey worker = it->second.key;
+  if (!engine->worker_known(worker)) {
+    // Declared lost (silent too long): its replicas were replaced. It must register again, and
+    // telling it so is what makes it do that.
+    it->second.registered = false;
+    send_error(Side::workers, in.peer, env.message_id(), wire::ERROR_NOT_REGISTERED,
+               "this worker was declared lost; register again");
+    return;
+  }
   engine->worker_seen(worker, now());
   switch (env.body_case()) {
     case wire::Envelope::kHeartbeat: {

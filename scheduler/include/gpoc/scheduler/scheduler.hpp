@@ -26,6 +26,7 @@ struct SchedulerConfig {
   std::uint32_t heartbeat_liveness = 3;
   std::uint64_t input_bytes_max = 64u << 20;
   std::size_t receiving_tasks_max = 64;     // submissions whose input is still arriving in chunks
+  std::int64_t receiving_timeout_ms = 60'000;  // ...dropped when their chunks stop for this long
   std::filesystem::path ready_file;         // written (JSON) once both endpoints are bound
   transport::Limits limits;
 };
