@@ -1,7 +1,9 @@
 // End-to-end load generator: a real scheduler and workers on loopback, tiny sha256 tasks that
 // need three agreeing replicas, committed tasks per second and submit->commit latency, reported
 // against this machine's Ed25519 verification rate measured in the same run. Writes JSON.
+#include <fcntl.h>
 #include <sodium.h>
+#include <unistd.h>
 #include <sys/utsname.h>
 
 #include <algorithm>
@@ -41,6 +43,7 @@ struct Options {
   std::string out = "bench-e2e.json";
   std::string data_dir;
   std::string commit;
+  int commit_delay_ms = 2;
 };
 
 // Ed25519 sign and verify rates of this machine, one core, contribution-sized statements.
@@ -77,7 +80,8 @@ double percentile(std::vector<double> v, double p) {
 struct Phase {
   double seconds = 0;
   int committed = 0, failed = 0;
-  std::vector<double> latency_ms;
+  std::vector<double> latency_ms;  // submit -> commit notification
+  std::vector<double> ack_ms;      // submit -> `submitted` (the task is durable)
 };
 
 // Sends prepared tasks with notify set and collects completions. Closed loop when rate <= 0
@@ -110,7 +114,11 @@ Phase run_phase(client::Client& c, std::vector<client::PreparedTask>& tasks, int
     }
     const wire::Envelope& env = **in;
     if (env.has_error()) throw std::runtime_error("scheduler error: " + env.error().message());
-    if (!env.has_task_status()) continue;  // the Submitted acknowledgement
+    if (!env.has_task_status()) {  // the `submitted` acknowledgement
+      auto a = sent_us.find(env.reply_to());
+      if (a != sent_us.end()) ph.ack_ms.push_back(static_cast<double>(monotonic_us() - a->second) / 1000.0);
+      continue;
+    }
     auto it = sent_us.find(env.reply_to());
     if (it == sent_us.end()) continue;
     ph.latency_ms.push_back(static_cast<double>(monotonic_us() - it->second) / 1000.0);
@@ -141,6 +149,24 @@ std::vector<client::PreparedTask> prepare(const Options& o, const SecretKey& key
   return out;
 }
 
+// The durability floor: one commit costs at least one fdatasync of the ledger's WAL on this disk.
+nlohmann::json fsync_latency(const std::filesystem::path& dir) {
+  std::filesystem::path f = dir / "fsync-probe";
+  int fd = ::open(f.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot open " + f.string());
+  std::vector<double> ms;
+  std::vector<char> page(4096, 'x');
+  for (int i = 0; i < 200; ++i) {
+    if (::write(fd, page.data(), page.size()) != static_cast<ssize_t>(page.size())) throw std::runtime_error("write failed");
+    std::int64_t t0 = monotonic_us();
+    ::fdatasync(fd);
+    ms.push_back(static_cast<double>(monotonic_us() - t0) / 1000.0);
+  }
+  ::close(fd);
+  std::filesystem::remove(f);
+  return {{"p50", percentile(ms, 50)}, {"p99", percentile(ms, 99)}};
+}
+
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");
   std::string line;
@@ -156,7 +182,8 @@ nlohmann::json phase_json(const Phase& p) {
           {"failed", p.failed},
           {"committed_per_s", p.committed / p.seconds},
           {"latency_ms", {{"p50", percentile(p.latency_ms, 50)}, {"p90", percentile(p.latency_ms, 90)},
-                          {"p99", percentile(p.latency_ms, 99)}, {"max", percentile(p.latency_ms, 100)}}}};
+                          {"p99", percentile(p.latency_ms, 99)}, {"max", percentile(p.latency_ms, 100)}}},
+          {"ack_latency_ms", {{"p50", percentile(p.ack_ms, 50)}, {"p99", percentile(p.ack_ms, 99)}}}};
 }
 
 int run(const Options& o) {
@@ -171,7 +198,8 @@ int run(const Options& o) {
   std::string gpoc = (self_executable().parent_path() / "gpoc").string();
   std::cerr << "measuring Ed25519 rates...\n";
   nlohmann::json sig = signature_rates();
-  auto sched = Process::spawn({gpoc, "scheduler", "--data-dir", (dir / "pool").string(), "--client-endpoint",
+  nlohmann::json fsync_ms = fsync_latency(dir);
+  auto sched = Process::spawn({gpoc, "scheduler", "--commit-delay-ms", std::to_string(o.commit_delay_ms), "--data-dir", (dir / "pool").string(), "--client-endpoint",
                                "tcp://127.0.0.1:*", "--worker-endpoint", "tcp://127.0.0.1:*", "--ready-file",
                                (dir / "ready.json").string(), "--log-level", "warn"},
                               dir / "scheduler.log");
@@ -215,8 +243,10 @@ int run(const Options& o) {
       {"date", [] { char b[32]; std::time_t t = std::time(nullptr); std::strftime(b, sizeof b, "%Y-%m-%d", std::gmtime(&t)); return std::string(b); }()},
       {"commit", o.commit},
       {"config", {{"workers", o.workers}, {"trust", o.trust}, {"replicas", o.replicas}, {"input_bytes", o.record_bytes * o.records},
-                  {"inflight", o.inflight}, {"backend", "cpu"}}},
+                  {"inflight", o.inflight}, {"backend", "cpu"}, {"commit_delay_ms", o.commit_delay_ms},
+                  {"ledger", "SQLite WAL, synchronous=FULL"}}},
       {"ed25519", sig},
+      {"fdatasync_ms", fsync_ms},
       {"throughput", phase_json(tp)},
       {"latency_at_rate", phase_json(lat)},
       {"offered_rate_per_s", o.latency_rate},
@@ -244,6 +274,7 @@ int main(int argc, char** argv) {
   app.add_option("--out", o.out, "JSON report path")->capture_default_str();
   app.add_option("--data-dir", o.data_dir, "Pool directory (default: temporary)");
   app.add_option("--commit", o.commit, "Commit id to record in the report");
+  app.add_option("--commit-delay-ms", o.commit_delay_ms, "The scheduler's --commit-delay-ms")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
     return run(o);

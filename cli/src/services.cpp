@@ -37,6 +37,9 @@ void add_scheduler_command(CLI::App& app) {
   cmd->add_option("--liveness", o->cfg.heartbeat_liveness, "Missed heartbeats before a worker counts as lost")->capture_default_str();
   cmd->add_option("--input-max-bytes", o->cfg.input_bytes_max, "Largest task input accepted")->capture_default_str();
   cmd->add_option("--ready-file", o->cfg.ready_file, "Write the bound endpoints and pool id here (JSON) once listening");
+  cmd->add_option("--commit-delay-ms", o->cfg.commit_delay_ms,
+                  "How long a ledger batch holding only new tasks waits for results to share its fsync")
+      ->capture_default_str();
   cmd->add_option("--log-level", o->log_level, "trace, debug, info, warn, error")->capture_default_str();
   cmd->callback([o] {
     set_log_level(o->log_level);

@@ -83,6 +83,7 @@ struct Scheduler::Impl {
   ledger::Batch batch;
   std::vector<Outgoing> after_commit;  // replies that promise durability wait for the commit
   std::vector<TaskId> batch_finished;  // tasks whose final record is in `batch`
+  std::int64_t batch_since_ms = -1;     // when the first write or reply went into `batch`
   std::map<TaskId, wire::TaskStatus> finalizing;  // finished, record not yet durable
   SchedulerStats stats;
 
@@ -97,6 +98,7 @@ struct Scheduler::Impl {
   void on_register(const std::string& peer, const wire::Envelope& env);
   void on_output_chunk(const PublicKey& worker, const std::string& peer, const wire::Envelope& env);
   void on_input_request(const std::string& peer, const wire::Envelope& env);
+  void refuse_if_error(const std::string& peer, std::uint64_t reply_to, const Status& s, ByteView task_id);
 
   // client side (client_handlers.cpp)
   void on_client_message(transport::Incoming& in);
@@ -113,7 +115,8 @@ struct Scheduler::Impl {
   Status resume_unfinished();
   void apply_actions();
   void on_finish(verifier::FinishAction& f);
-  Status flush();          // hands the batch to the writer when it is free
+  Status flush();          // hands the batch to the writer when it is free and due
+  std::int64_t flush_due_ms() const;  // when a waiting batch must go, or -1
   Status collect_commit();  // sends the replies of a committed batch
   Status drain();           // at shutdown: commits everything still pending
 };

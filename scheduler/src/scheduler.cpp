@@ -144,12 +144,24 @@ void Scheduler::Impl::on_finish(verifier::FinishAction& f) {
 // Group commit: everything produced while the previous batch was being made durable goes to
 // disk in one transaction, and no reply that promises durability leaves before its batch commits.
 Status Scheduler::Impl::flush() {
-  if (writer->busy() || (batch.empty() && after_commit.empty())) return ok_status();
+  if (batch.empty() && after_commit.empty()) {
+    batch_since_ms = -1;
+    return ok_status();
+  }
+  if (batch_since_ms < 0) batch_since_ms = now();
+  if (writer->busy()) return ok_status();
+  // Only acceptances so far: give a final record a moment to join, so both share one fsync.
+  if (batch_finished.empty() && now() < batch_since_ms + cfg.commit_delay_ms) return ok_status();
   writer->submit(std::move(batch), std::move(after_commit), std::move(batch_finished));
   batch = ledger::Batch();
   after_commit.clear();
   batch_finished.clear();
+  batch_since_ms = -1;
   return ok_status();
+}
+
+std::int64_t Scheduler::Impl::flush_due_ms() const {
+  return batch_since_ms < 0 ? -1 : batch_since_ms + cfg.commit_delay_ms;
 }
 
 Status Scheduler::Impl::collect_commit() {
@@ -256,7 +268,9 @@ Status Scheduler::run(const std::atomic<bool>& stop) {
   zmq::socket_t* socks[] = {&s.clients.raw(), &s.workers.raw(), &s.writer_wake};
   std::int64_t next_tick = s.now();
   while (!stop.load(std::memory_order_relaxed)) {
-    int wait = static_cast<int>(std::clamp<std::int64_t>(next_tick - s.now(), 0, 50));
+    std::int64_t wake_at = next_tick;
+    if (std::int64_t due = s.flush_due_ms(); due >= 0) wake_at = std::min(wake_at, due);
+    int wait = static_cast<int>(std::clamp<std::int64_t>(wake_at - s.now(), 0, 50));
     GPOC_ASSIGN_OR_RETURN(auto ready, transport::poll_readable(socks, wait));
     bool busy = false;
     for (std::size_t idx : ready) {

@@ -137,26 +137,15 @@ void Scheduler::Impl::on_output_chunk(const PublicKey& worker, const std::string
   std::uint64_t size = output.size();
   outputs[*id] = std::move(output);
   Status s = engine->on_upload(worker, *id, digest, size, now());
-  if (!s.ok()) {
-    outputs.erase(*id);
-    send_error(Side::workers, peer, env.message_id(), transport::to_wire_error(s), s.message(), ByteView(*id));
-    return;
-  }
-  wire::Envelope ack;
-  ack.set_reply_to(env.message_id());
-  ack.mutable_ack();
-  send(Side::workers, peer, std::move(ack));
+  if (!s.ok()) outputs.erase(*id);
+  refuse_if_error(peer, env.message_id(), s, ByteView(*id));
 }
 
-// Replies Ack or the engine's refusal.
-static wire::Envelope ack_or_error(std::uint64_t reply_to, const Status& s, ByteView task_id) {
-  if (s.ok()) {
-    wire::Envelope ack;
-    ack.set_reply_to(reply_to);
-    ack.mutable_ack();
-    return ack;
-  }
-  return transport::make_error(reply_to, transport::to_wire_error(s), s.message(), task_id);
+// Accepted worker messages get no reply: what the worker needs next (a reveal request, an upload
+// request, an abort) is the acknowledgement. A refusal is always answered, with the reason.
+void Scheduler::Impl::refuse_if_error(const std::string& peer, std::uint64_t reply_to, const Status& s,
+                                      ByteView task_id) {
+  if (!s.ok()) send_error(Side::workers, peer, reply_to, transport::to_wire_error(s), s.message(), task_id);
 }
 
 void Scheduler::Impl::on_worker_message(transport::Incoming& in) {
@@ -197,14 +186,14 @@ void Scheduler::Impl::on_worker_message(transport::Incoming& in) {
         std::copy(c.signature().begin(), c.signature().end(), sig.begin());
         s = engine->on_contribution(worker, as_bytes(c.statement()), sig, now());
       }
-      return send(Side::workers, in.peer, ack_or_error(env.message_id(), s, {}));
+      return refuse_if_error(in.peer, env.message_id(), s, {});
     }
     case wire::Envelope::kReveal: {
       auto id = task_id_from(env.reveal().task_id());
       auto digest = task_id_from(env.reveal().digest());
       Status s = (id && digest) ? engine->on_reveal(worker, *id, *digest, now())
                                 : invalid_argument("task_id and digest must be 32 bytes");
-      return send(Side::workers, in.peer, ack_or_error(env.message_id(), s, as_bytes(env.reveal().task_id())));
+      return refuse_if_error(in.peer, env.message_id(), s, as_bytes(env.reveal().task_id()));
     }
     case wire::Envelope::kTaskFailure: {
       auto id = task_id_from(env.task_failure().task_id());
