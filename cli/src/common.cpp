@@ -53,9 +53,14 @@ std::string format_status(const wire::TaskStatus& st) {
   o << "state     " << wire::TaskState_Name(st.state()).substr(5);
   if (!st.reason().empty()) o << " (" << st.reason() << ")";
   o << "\n";
-  if (!st.kernel().empty()) o << "kernel    " << st.kernel() << ", trust " << st.trust() << "\n";
+  if (!st.kernel().empty()) o << "kernel    " << st.kernel() << "\n";
   if (st.credibility_den() != 0) {
-    o << "votes     best group weight " << st.credibility_num() << " of total " << st.credibility_den() << "\n";
+    // Display only: consensus itself is decided in integers (W * trust > total * (trust - 1)).
+    double cred = 100.0 * static_cast<double>(st.credibility_num()) / static_cast<double>(st.credibility_den());
+    double needed = st.trust() == 0 ? 0.0 : 100.0 - 100.0 / static_cast<double>(st.trust());
+    o << "votes     credibility " << st.credibility_num() << "/" << st.credibility_den() << " = " << std::fixed
+      << std::setprecision(1) << cred << "%, trust " << st.trust() << " needs more than " << needed << "%\n";
+    o.unsetf(std::ios::floatfield);
   }
   if (!st.digest().empty()) o << "digest    " << to_hex(as_bytes(st.digest())) << " (" << st.output_bytes() << " bytes)\n";
   o << "timings   consensus after " << when(st.submitted_ms(), st.consensus_ms()) << ", finished after "
