@@ -1,5 +1,6 @@
 #include "common.hpp"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
@@ -26,9 +27,20 @@ void install_signal_handlers() {
   std::signal(SIGPIPE, SIG_IGN);
 }
 
+// Logs go to stderr, so stdout stays for results a script may read.
 void set_log_level(const std::string& level) {
+  static const bool once = [] {
+    spdlog::set_default_logger(spdlog::stderr_color_mt("gpoc"));
+    return true;
+  }();
+  (void)once;
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   spdlog::set_level(spdlog::level::from_str(level));
+}
+
+const std::vector<std::string>& log_levels() {
+  static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  return levels;
 }
 
 int fail(const Status& s) {

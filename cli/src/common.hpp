@@ -4,6 +4,7 @@
 #include <atomic>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -17,6 +18,7 @@ namespace gpoc::cli {
 std::atomic<bool>& stop_flag();
 void install_signal_handlers();
 void set_log_level(const std::string& level);
+const std::vector<std::string>& log_levels();  // the names --log-level accepts
 int fail(const Status& s);  // prints "gpoc: error: ..." and returns exit code 1
 std::optional<TaskId> parse_task_id(const std::string& hex);
 std::string short_hex(ByteView b, std::size_t chars = 12);

@@ -21,6 +21,7 @@ struct VerifyOutcome {
   std::uint64_t entries = 0, commits = 0, failures = 0;
   std::string problem;
   std::optional<std::uint64_t> first_bad_seq;
+  Digest32 head{};  // hash of the last entry checked, in the audited snapshot
 };
 
 static Result<PublicKey> pool_key_from(const std::filesystem::path& data_dir, const std::string& pool_hex) {
@@ -43,6 +44,7 @@ static Result<VerifyOutcome> verify_ledger(const ledger::Ledger& l, const Public
   VerifyOutcome out;
   GPOC_ASSIGN_OR_RETURN(auto report, l.verify());
   out.entries = report.entries;
+  out.head = report.head;
   if (!report.ok) {
     out.code = kVerifyBrokenChain;
     out.problem = report.problem;
@@ -103,17 +105,25 @@ void add_ledger_command(CLI::App& app) {
     if (!pool.ok()) std::exit(fail(pool.status()));
     auto l = ledger::Ledger::open(o->data_dir, /*read_only=*/true);
     if (!l.ok()) std::exit(fail(l.status()));
-    auto r = verify_ledger(**l, *pool);
+    // One snapshot for the chain, the records and the scores, so a pool still committing is
+    // audited as of one moment.
+    std::optional<Result<VerifyOutcome>> result;
+    Status snap = (*l)->with_snapshot([&] {
+      result.emplace(verify_ledger(**l, *pool));
+      return ok_status();
+    });
+    if (!snap.ok()) std::exit(fail(snap));
+    auto& r = *result;
     if (!r.ok()) std::exit(fail(r.status()));
     if (o->json) {
       nlohmann::json j{{"ok", r->code == kVerifyOk}, {"exit_code", r->code}, {"entries", r->entries},
                        {"commits", r->commits}, {"failures", r->failures}, {"problem", r->problem},
-                       {"head", to_hex((*l)->head_hash())}};
+                       {"head", to_hex(r->head)}};
       j["first_bad_seq"] = r->first_bad_seq ? nlohmann::json(*r->first_bad_seq) : nlohmann::json(nullptr);
       std::cout << j.dump() << "\n";
     } else if (r->code == kVerifyOk) {
       std::cout << "ledger OK: " << r->entries << " entries (" << r->commits << " committed, " << r->failures
-                << " failed tasks), every signature checks, scores match the records\nhead " << to_hex((*l)->head_hash())
+                << " failed tasks), every signature checks, scores match the records\nhead " << to_hex(r->head)
                 << "\n";
     } else {
       std::cout << "ledger BAD: " << r->problem << "\n";

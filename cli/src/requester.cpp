@@ -144,7 +144,11 @@ static void add_result(CLI::App& app) {
       if (!f) std::exit(fail(unavailable("cannot write " + tmp)));
     }
     std::filesystem::rename(tmp, o->out);
-    std::cerr << "wrote " << data->size() << " bytes to " << o->out << " (digest checked)\n";
+    if (o->json) {
+      std::cout << "{\"task_id\": \"" << o->id << "\", \"bytes\": " << data->size() << ", \"digest_checked\": true}\n";
+    } else {
+      std::cerr << "wrote " << data->size() << " bytes to " << o->out << " (digest checked)\n";
+    }
     std::exit(0);
   });
 }

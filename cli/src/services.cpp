@@ -10,11 +10,25 @@
 
 namespace gpoc::cli {
 
-static std::vector<std::int64_t> parse_ms_list(const std::string& s) {
+// "10000,60000": whole positive milliseconds, nothing else ("10s" is refused, not read as 10).
+static Result<std::vector<std::int64_t>> parse_ms_list(const std::string& s) {
   std::vector<std::int64_t> out;
   std::stringstream in(s);
   std::string item;
-  while (std::getline(in, item, ',')) out.push_back(std::stoll(item));
+  while (std::getline(in, item, ',')) {
+    std::size_t used = 0;
+    std::int64_t v = 0;
+    try {
+      v = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != item.size() || v <= 0) {
+      return invalid_argument("--category-times-ms takes comma-separated positive milliseconds, got '" + item + "'");
+    }
+    out.push_back(v);
+  }
+  if (out.empty()) return invalid_argument("--category-times-ms needs at least one category");
   return out;
 }
 
@@ -33,27 +47,31 @@ void add_scheduler_command(CLI::App& app) {
   cmd->add_option("--category-times-ms", o->categories,
                   "Category time T per category, comma-separated: contributions by 7T, reveals within 2T, final deadline 10T")
       ->capture_default_str();
-  cmd->add_option("--heartbeat-ms", o->cfg.heartbeat_interval_ms, "Worker heartbeat interval")->capture_default_str();
-  cmd->add_option("--liveness", o->cfg.heartbeat_liveness, "Missed heartbeats before a worker counts as lost")->capture_default_str();
-  cmd->add_option("--input-max-bytes", o->cfg.input_bytes_max, "Largest task input accepted")->capture_default_str();
+  cmd->add_option("--heartbeat-ms", o->cfg.heartbeat_interval_ms, "Worker heartbeat interval")
+      ->capture_default_str()->check(CLI::Range(10, 600'000));
+  cmd->add_option("--liveness", o->cfg.heartbeat_liveness, "Missed heartbeats before a worker counts as lost")
+      ->capture_default_str()->check(CLI::Range(2, 100));
+  cmd->add_option("--input-max-bytes", o->cfg.input_bytes_max, "Largest task input accepted (at most 256 MiB)")
+      ->capture_default_str()->check(CLI::Range(std::uint64_t{0}, std::uint64_t{256} << 20));
   cmd->add_option("--ready-file", o->cfg.ready_file, "Write the bound endpoints and pool id here (JSON) once listening");
   cmd->add_option("--commit-delay-ms", o->cfg.commit_delay_ms,
                   "How long a ledger batch holding only new tasks waits for results to share its fsync")
       ->capture_default_str();
-  cmd->add_option("--log-level", o->log_level, "trace, debug, info, warn, error")->capture_default_str();
+  cmd->add_option("--log-level", o->log_level, "trace, debug, info, warn, error, critical, off")
+      ->capture_default_str()->check(CLI::IsMember(log_levels()));
   cmd->callback([o] {
     set_log_level(o->log_level);
     install_signal_handlers();
-    try {
-      o->cfg.category_time_ms = parse_ms_list(o->categories);
-    } catch (const std::exception&) {
-      std::exit(fail(invalid_argument("--category-times-ms takes comma-separated integers")));
-    }
+    auto cats = parse_ms_list(o->categories);
+    if (!cats.ok()) std::exit(fail(cats.status()));
+    o->cfg.category_time_ms = *cats;
     auto s = scheduler::Scheduler::create(o->cfg);
     if (!s.ok()) std::exit(fail(s.status()));
-    Status run = (*s)->run(stop_flag());
-    auto st = (*s)->stats();
+    std::unique_ptr<scheduler::Scheduler> sched = std::move(*s);
+    Status run = sched->run(stop_flag());
+    auto st = sched->stats();
     spdlog::info("scheduler stopped: {} accepted, {} completed, {} failed", st.accepted, st.completed, st.failed);
+    sched.reset();  // closes the ledger (and checkpoints its WAL) before the process exits
     std::exit(run.ok() ? 0 : fail(run));
   });
 }
@@ -74,7 +92,8 @@ void add_worker_command(CLI::App& app) {
                   "TEST ONLY: misbehave on purpose (wrong-output, copy-vote, no-reveal, fail, silent) to exercise verification")
       ->capture_default_str();
   cmd->add_option("--delay-ms", o->cfg.delay_ms, "TEST ONLY: wait this long before running each task");
-  cmd->add_option("--log-level", o->log_level, "trace, debug, info, warn, error")->capture_default_str();
+  cmd->add_option("--log-level", o->log_level, "trace, debug, info, warn, error, critical, off")
+      ->capture_default_str()->check(CLI::IsMember(log_levels()));
   cmd->callback([o] {
     set_log_level(o->log_level);
     install_signal_handlers();
@@ -86,7 +105,9 @@ void add_worker_command(CLI::App& app) {
     }
     auto w = host::Worker::create(o->cfg);
     if (!w.ok()) std::exit(fail(w.status()));
-    Status run = (*w)->run(stop_flag());
+    std::unique_ptr<host::Worker> worker = std::move(*w);
+    Status run = worker->run(stop_flag());
+    worker.reset();
     std::exit(run.ok() ? 0 : fail(run));
   });
 }

@@ -276,6 +276,8 @@ void Worker::Impl::on_message(const wire::Envelope& env) {
       if (env.error().code() == wire::ERROR_NOT_REGISTERED && phase == Phase::ready) {
         spdlog::info("scheduler no longer knows this worker; registering again");
         say_hello();
+      } else if (phase != Phase::ready) {
+        spdlog::warn("registration refused: {}", env.error().message());
       } else {
         spdlog::debug("scheduler error: {}", env.error().message());
       }

@@ -1,6 +1,8 @@
 // Auditing: chain verification, Merkle tree heads and inclusion proofs over entry hashes.
 #include <string>
 
+#include <sqlite3.h>
+
 #include "ledger_impl.hpp"
 
 namespace gpoc::ledger {
@@ -103,12 +105,25 @@ Status check_recorded_head(const detail::Db& db, VerifyReport& r) {
 
 }  // namespace
 
-Result<VerifyReport> Ledger::verify() const {
+Status Ledger::with_snapshot(const std::function<Status()>& fn) const {
   std::lock_guard lock(impl_->mu);
-  GPOC_RETURN_IF_ERROR(integrity_check(impl_->db));
+  if (sqlite3_get_autocommit(impl_->db.get()) == 0) return fn();  // already inside one
+  GPOC_RETURN_IF_ERROR(impl_->db.exec("BEGIN DEFERRED; SELECT count(*) FROM entries;"));
+  Status s = fn();
+  Status end = impl_->db.exec(s.ok() ? "COMMIT" : "ROLLBACK");
+  return s.ok() ? end : s;
+}
+
+// The chain walk and the recorded-head check read one snapshot: a scheduler committing meanwhile
+// must not make a good ledger look cut short.
+Result<VerifyReport> Ledger::verify() const {
   VerifyReport r;
-  GPOC_RETURN_IF_ERROR(walk_chain(impl_->db, r));
-  if (r.ok) GPOC_RETURN_IF_ERROR(check_recorded_head(impl_->db, r));
+  GPOC_RETURN_IF_ERROR(with_snapshot([&]() -> Status {
+    GPOC_RETURN_IF_ERROR(integrity_check(impl_->db));
+    GPOC_RETURN_IF_ERROR(walk_chain(impl_->db, r));
+    if (r.ok) GPOC_RETURN_IF_ERROR(check_recorded_head(impl_->db, r));
+    return ok_status();
+  }));
   return r;
 }
 

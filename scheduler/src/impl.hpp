@@ -55,6 +55,9 @@ struct Outgoing {
 struct Scheduler::Impl {
   Impl(SchedulerConfig c, const Clock& k, transport::Limits limits)
       : cfg(std::move(c)), clock(k), clients(ctx, limits), workers(ctx, limits) {}
+  ~Impl();
+  Status lock_data_dir();
+  int lock_fd = -1;  // flock on data_dir/scheduler.lock, held for the process's life
 
   SchedulerConfig cfg;
   const Clock& clock;

@@ -2,6 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <fstream>
 
 #include "gpoc/common/hex.hpp"
@@ -137,8 +141,11 @@ void Scheduler::Impl::on_finish(verifier::FinishAction& f) {
     }
     watchers.erase(w);
   }
-  spdlog::debug("task {} {} (ledger entry {})", to_hex(id).substr(0, 16),
-                f.record.completed ? "committed" : "failed: " + f.record.reason, seq);
+  if (f.record.completed) {
+    spdlog::debug("task {} committed (ledger entry {})", to_hex(id).substr(0, 16), seq);
+  } else {
+    spdlog::info("task {} failed: {} (ledger entry {})", to_hex(id).substr(0, 16), f.record.reason, seq);
+  }
 }
 
 // Group commit: everything produced while the previous batch was being made durable goes to
@@ -218,6 +225,17 @@ Result<std::unique_ptr<Scheduler>> Scheduler::create(SchedulerConfig config, con
   auto impl = std::make_unique<Impl>(std::move(config), clock, limits);
   Impl& s = *impl;
   if (s.cfg.category_time_ms.empty()) return invalid_argument("at least one category time is needed");
+  for (std::int64_t t : s.cfg.category_time_ms) {
+    if (t <= 0) return invalid_argument("category times must be positive milliseconds");
+  }
+  if (s.cfg.input_bytes_max > ledger::kBlobBytesMax) {
+    return invalid_argument("--input-max-bytes cannot exceed the ledger's blob limit of " +
+                            std::to_string(ledger::kBlobBytesMax) + " bytes");
+  }
+  if (s.cfg.heartbeat_interval_ms < 10 || s.cfg.heartbeat_liveness < 2) {
+    return invalid_argument("heartbeats need an interval of at least 10 ms and a liveness of at least 2");
+  }
+  GPOC_RETURN_IF_ERROR(s.lock_data_dir());
   GPOC_ASSIGN_OR_RETURN(s.ledger, ledger::Ledger::open(s.cfg.data_dir));
   bool created = false;
   GPOC_ASSIGN_OR_RETURN(s.pool_key, load_or_create_key_file(s.cfg.data_dir / "scheduler.key", &created));
@@ -254,6 +272,23 @@ Result<std::unique_ptr<Scheduler>> Scheduler::create(SchedulerConfig config, con
   spdlog::info("scheduler for pool {} on clients {} and workers {}; ledger {} entries",
                to_hex(s.pool_key.public_key()).substr(0, 16), s.client_ep, s.worker_ep, s.ledger->size());
   return std::unique_ptr<Scheduler>(new Scheduler(std::move(impl)));
+}
+
+// One scheduler per data directory: a second one would resume the same tasks and fork the chain.
+Status Scheduler::Impl::lock_data_dir() {
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.data_dir, ec);
+  std::filesystem::path lock = cfg.data_dir / "scheduler.lock";
+  lock_fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0) return unavailable("cannot open " + lock.string());
+  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    return failed_precondition("another scheduler is already using " + cfg.data_dir.string());
+  }
+  return ok_status();
+}
+
+Scheduler::Impl::~Impl() {
+  if (lock_fd >= 0) ::close(lock_fd);
 }
 
 Scheduler::Scheduler(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -165,6 +165,7 @@ void Scheduler::Impl::on_worker_message(transport::Incoming& in) {
     // Declared lost (silent too long): its replicas were replaced. It must register again, and
     // telling it so is what makes it do that.
     it->second.registered = false;
+    spdlog::info("worker {} was declared lost; asking it to register again", to_hex(worker).substr(0, 16));
     send_error(Side::workers, in.peer, env.message_id(), wire::ERROR_NOT_REGISTERED,
                "this worker was declared lost; register again");
     return;

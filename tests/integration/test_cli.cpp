@@ -125,3 +125,28 @@ TEST_F(PoolTest, LedgerVerifyNamesTheFirstTamperedEntry) {
 
 }  // namespace
 }  // namespace gpoc::testing
+
+namespace gpoc::testing {
+namespace {
+
+TEST_F(PoolTest, OneSchedulerPerDataDirectoryAndBadOptionsAreRefused) {
+  start_scheduler();
+  auto [rc, out] = run_gpoc(dir_, {"scheduler", "--data-dir", (dir_ / "pool").string(), "--client-endpoint",
+                                   "tcp://127.0.0.1:*", "--worker-endpoint", "tcp://127.0.0.1:*"});
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(out.find("another scheduler is already using"), std::string::npos) << out;
+  EXPECT_TRUE(scheduler_->running());
+  auto other = dir_ / "other";
+  for (std::vector<std::string> bad : {std::vector<std::string>{"--log-level", "verbose"},
+                                       std::vector<std::string>{"--category-times-ms", "10s"},
+                                       std::vector<std::string>{"--liveness", "0"},
+                                       std::vector<std::string>{"--input-max-bytes", "400000000"}}) {
+    std::vector<std::string> args = {"scheduler", "--data-dir", other.string()};
+    args.insert(args.end(), bad.begin(), bad.end());
+    auto [brc, bout] = run_gpoc(dir_, args);
+    EXPECT_NE(brc, 0) << bad[0] << ": " << bout;
+  }
+}
+
+}  // namespace
+}  // namespace gpoc::testing

@@ -162,8 +162,9 @@ std::optional<TaskView> Engine::task_view(const TaskId& id) const {
     v.credibility_den = weight_to_u64(t->tally.total());
   }
   for (const Replica& r : t->replicas) {
-    v.replicas.push_back(ReplicaView{r.worker, r.phase, r.contribution.result_hash, r.weight,
-                                     t->is_winner(r), r.note, r.assigned_ms, r.contributed_ms});
+    bool winner = t->is_winner(r) && r.phase != ReplicaPhase::rejected;  // a copied vote is no win
+    v.replicas.push_back(ReplicaView{r.worker, r.phase, r.contribution.result_hash, r.weight, winner, r.note,
+                                     r.assigned_ms, r.contributed_ms});
   }
   return v;
 }

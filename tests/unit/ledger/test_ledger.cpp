@@ -452,5 +452,35 @@ TEST_F(LedgerTest, TreeRootsAndInclusionProofsMatchRfc6962) {
   EXPECT_EQ(*l->tree_root(37), merkle_root_of_leaves(leaves));
 }
 
+// An auditor reading a live ledger sees one moment: commits made meanwhile stay out of its view
+// until the snapshot ends, so verify() never finds a head that moved under it.
+TEST_F(LedgerTest, SnapshotIsolatesAnAuditFromConcurrentCommits) {
+  std::mt19937_64 rng(19);
+  auto writer = open_ok();
+  ASSERT_TRUE(writer);
+  append_random(*writer, rng, 5);
+  auto reader = open_ok(/*read_only=*/true);
+  ASSERT_TRUE(reader);
+  std::uint64_t before = 0, during = 0;
+  Status s = reader->with_snapshot([&]() -> Status {
+    auto r1 = reader->verify();
+    if (!r1.ok()) return r1.status();
+    before = r1->entries;
+    append_random(*writer, rng, 3);  // the pool keeps committing
+    auto r2 = reader->verify();
+    if (!r2.ok()) return r2.status();
+    during = r2->entries;
+    EXPECT_TRUE(r2->ok) << r2->problem;
+    return ok_status();
+  });
+  ASSERT_TRUE(s.ok()) << s.to_string();
+  EXPECT_EQ(before, 5u);
+  EXPECT_EQ(during, 5u);
+  auto after = reader->verify();
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(after->ok) << after->problem;
+  EXPECT_EQ(after->entries, 8u);
+}
+
 }  // namespace
 }  // namespace gpoc::ledger::test

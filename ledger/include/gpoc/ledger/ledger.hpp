@@ -139,6 +139,9 @@ class Ledger {
   // Recomputes every entry's hash and the chain links from seq 1; names the first bad entry.
   // A database SQLite itself finds corrupt is a data_loss error rather than a report.
   Result<VerifyReport> verify() const;
+  // Runs `fn` inside one read transaction: every query made through this ledger from this thread
+  // sees the same snapshot, even while a scheduler keeps committing. For auditing a live ledger.
+  Status with_snapshot(const std::function<Status()>& fn) const;
   // RFC 6962 Merkle root over the hashes of entries 1..size (leaf hashes are the entry hashes),
   // and the inclusion proof of entry seq in a tree of that size.
   Result<Digest32> tree_root(std::uint64_t size) const;
