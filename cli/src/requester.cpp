@@ -96,6 +96,29 @@ static void add_submit(CLI::App& app) {
   });
 }
 
+// What `status` and `result` share: a task id from the command line, the requester's key and a
+// connected client. Any failure ends the command with the reason.
+class TaskQuery {
+ public:
+  TaskQuery(const RequesterOpts& o, const std::string& id_hex) {
+    auto id = parse_task_id(id_hex);
+    if (!id) std::exit(fail(invalid_argument("task id must be 64 hex characters")));
+    id_ = *id;
+    auto key = requester_key(o);
+    if (!key.ok()) std::exit(fail(key.status()));
+    key_ = std::move(*key);
+    client_ = std::make_unique<client::Client>(o.scheduler, key_);
+    if (Status s = client_->connect(); !s.ok()) std::exit(fail(s));
+  }
+  client::Client& client() { return *client_; }
+  const TaskId& id() const { return id_; }
+
+ private:
+  TaskId id_{};
+  SecretKey key_;
+  std::unique_ptr<client::Client> client_;
+};
+
 static void add_status(CLI::App& app) {
   auto* cmd = app.add_subcommand("status", "Show a task's state, replicas, votes, digest and timings");
   struct Opts : RequesterOpts {
@@ -105,12 +128,9 @@ static void add_status(CLI::App& app) {
   add_common(cmd, *o);
   cmd->add_option("id", o->id, "Task id (hex)")->required();
   cmd->callback([o] {
-    auto id = parse_task_id(o->id);
-    if (!id) std::exit(fail(invalid_argument("task id must be 64 hex characters")));
-    auto key = requester_key(*o);
-    if (!key.ok()) std::exit(fail(key.status()));
-    client::Client c(o->scheduler, *key);
-    if (Status s = c.connect(); !s.ok()) std::exit(fail(s));
+    TaskQuery q(*o, o->id);
+    client::Client& c = q.client();
+    const TaskId* id = &q.id();
     auto st = c.status(*id);
     if (!st.ok()) std::exit(fail(st.status()));
     std::cout << (o->json ? status_json(*st) + "\n" : format_status(*st));
@@ -129,12 +149,9 @@ static void add_result(CLI::App& app) {
   cmd->add_option("id", o->id, "Task id (hex)")->required();
   cmd->add_option("-o,--output", o->out, "Write the output here (only after it checks)")->required();
   cmd->callback([o] {
-    auto id = parse_task_id(o->id);
-    if (!id) std::exit(fail(invalid_argument("task id must be 64 hex characters")));
-    auto key = requester_key(*o);
-    if (!key.ok()) std::exit(fail(key.status()));
-    client::Client c(o->scheduler, *key);
-    if (Status s = c.connect(); !s.ok()) std::exit(fail(s));
+    TaskQuery q(*o, o->id);
+    client::Client& c = q.client();
+    const TaskId* id = &q.id();
     auto data = c.fetch_result(*id);
     if (!data.ok()) std::exit(fail(data.status()));
     std::string tmp = o->out + ".partial";
