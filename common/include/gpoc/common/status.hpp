@@ -84,15 +84,17 @@ class [[nodiscard]] Result {
 
 }  // namespace gpoc
 
-// Returns early from a function returning Status or Result<U> when `expr` (a Status) is an error.
-#define GPOC_RETURN_IF_ERROR(expr)               \
-  do {                                           \
-    ::gpoc::Status gpoc_status_ = (expr);        \
-    if (!gpoc_status_.ok()) return gpoc_status_; \
-  } while (0)
-
 #define GPOC_CONCAT_INNER_(a, b) a##b
 #define GPOC_CONCAT_(a, b) GPOC_CONCAT_INNER_(a, b)
+
+// Returns early from a function returning Status or Result<U> when `expr` (a Status) is an error.
+// The variable's name is unique per expansion, so uses may nest (a lambda inside the argument).
+#define GPOC_RETURN_IF_ERROR(expr) GPOC_RETURN_IF_ERROR_IMPL_(GPOC_CONCAT_(gpoc_status_, __COUNTER__), expr)
+#define GPOC_RETURN_IF_ERROR_IMPL_(var, expr) \
+  do {                                        \
+    ::gpoc::Status var = (expr);              \
+    if (!var.ok()) return var;                \
+  } while (0)
 // Declares `lhs` from a Result<T> expression, or returns its error.
 #define GPOC_ASSIGN_OR_RETURN(lhs, expr) \
   GPOC_ASSIGN_OR_RETURN_IMPL_(GPOC_CONCAT_(gpoc_result_, __LINE__), lhs, expr)
