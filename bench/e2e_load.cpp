@@ -3,8 +3,8 @@
 // against this machine's Ed25519 verification rate measured in the same run. Writes JSON.
 #include <fcntl.h>
 #include <sodium.h>
-#include <unistd.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -67,7 +67,8 @@ nlohmann::json signature_rates() {
   }
   auto t2 = monotonic_us();
   if (ok != n) throw std::runtime_error("signature self-check failed");
-  return {{"sign_per_s", n * 1e6 / static_cast<double>(t1 - t0)}, {"verify_per_s", n * 1e6 / static_cast<double>(t2 - t1)}};
+  return {{"sign_per_s", n * 1e6 / static_cast<double>(t1 - t0)},
+          {"verify_per_s", n * 1e6 / static_cast<double>(t2 - t1)}};
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -86,7 +87,8 @@ struct Phase {
 
 // Sends prepared tasks with notify set and collects completions. Closed loop when rate <= 0
 // (keep `inflight` outstanding), open loop at `rate` tasks/s otherwise.
-Phase run_phase(client::Client& c, std::vector<client::PreparedTask>& tasks, int inflight, double rate) {
+Phase run_phase(client::Client& c, std::vector<client::PreparedTask>& tasks, int inflight,
+                double rate) {
   Phase ph;
   std::map<std::uint64_t, std::int64_t> sent_us;  // submit message id -> send time
   std::size_t next = 0;
@@ -96,12 +98,14 @@ Phase run_phase(client::Client& c, std::vector<client::PreparedTask>& tasks, int
   while (ph.committed + ph.failed < static_cast<int>(tasks.size())) {
     std::int64_t now = monotonic_us();
     if (now - start > timeout_us) throw std::runtime_error("phase timed out");
-    while (next < tasks.size() && outstanding < inflight &&
-           (rate <= 0 || static_cast<double>(now - start) >= static_cast<double>(next) * 1e6 / rate)) {
+    while (
+        next < tasks.size() && outstanding < inflight &&
+        (rate <= 0 || static_cast<double>(now - start) >= static_cast<double>(next) * 1e6 / rate)) {
       wire::Envelope env = tasks[next].envelope;
       env.set_message_id(transport::next_message_id());
       sent_us[env.message_id()] = monotonic_us();
-      if (Status s = c.socket().send(std::move(env)); !s.ok()) throw std::runtime_error(s.to_string());
+      if (Status s = c.socket().send(std::move(env)); !s.ok())
+        throw std::runtime_error(s.to_string());
       ++next;
       ++outstanding;
     }
@@ -116,7 +120,8 @@ Phase run_phase(client::Client& c, std::vector<client::PreparedTask>& tasks, int
     if (env.has_error()) throw std::runtime_error("scheduler error: " + env.error().message());
     if (!env.has_task_status()) {  // the `submitted` acknowledgement
       auto a = sent_us.find(env.reply_to());
-      if (a != sent_us.end()) ph.ack_ms.push_back(static_cast<double>(monotonic_us() - a->second) / 1000.0);
+      if (a != sent_us.end())
+        ph.ack_ms.push_back(static_cast<double>(monotonic_us() - a->second) / 1000.0);
       continue;
     }
     auto it = sent_us.find(env.reply_to());
@@ -130,7 +135,8 @@ Phase run_phase(client::Client& c, std::vector<client::PreparedTask>& tasks, int
   return ph;
 }
 
-std::vector<client::PreparedTask> prepare(const Options& o, const SecretKey& key, int n, std::uint64_t seed) {
+std::vector<client::PreparedTask> prepare(const Options& o, const SecretKey& key, int n,
+                                          std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   client::SubmitOptions s;
   s.kernel = "sha256";
@@ -157,7 +163,8 @@ nlohmann::json fsync_latency(const std::filesystem::path& dir) {
   std::vector<double> ms;
   std::vector<char> page(4096, 'x');
   for (int i = 0; i < 200; ++i) {
-    if (::write(fd, page.data(), page.size()) != static_cast<ssize_t>(page.size())) throw std::runtime_error("write failed");
+    if (::write(fd, page.data(), page.size()) != static_cast<ssize_t>(page.size()))
+      throw std::runtime_error("write failed");
     std::int64_t t0 = monotonic_us();
     ::fdatasync(fd);
     ms.push_back(static_cast<double>(monotonic_us() - t0) / 1000.0);
@@ -177,13 +184,17 @@ std::string cpu_model() {
 }
 
 nlohmann::json phase_json(const Phase& p) {
-  return {{"seconds", p.seconds},
-          {"committed", p.committed},
-          {"failed", p.failed},
-          {"committed_per_s", p.committed / p.seconds},
-          {"latency_ms", {{"p50", percentile(p.latency_ms, 50)}, {"p90", percentile(p.latency_ms, 90)},
-                          {"p99", percentile(p.latency_ms, 99)}, {"max", percentile(p.latency_ms, 100)}}},
-          {"ack_latency_ms", {{"p50", percentile(p.ack_ms, 50)}, {"p99", percentile(p.ack_ms, 99)}}}};
+  return {
+      {"seconds", p.seconds},
+      {"committed", p.committed},
+      {"failed", p.failed},
+      {"committed_per_s", p.committed / p.seconds},
+      {"latency_ms",
+       {{"p50", percentile(p.latency_ms, 50)},
+        {"p90", percentile(p.latency_ms, 90)},
+        {"p99", percentile(p.latency_ms, 99)},
+        {"max", percentile(p.latency_ms, 100)}}},
+      {"ack_latency_ms", {{"p50", percentile(p.ack_ms, 50)}, {"p99", percentile(p.ack_ms, 99)}}}};
 }
 
 int run(const Options& o) {
@@ -199,10 +210,11 @@ int run(const Options& o) {
   std::cerr << "measuring Ed25519 rates...\n";
   nlohmann::json sig = signature_rates();
   nlohmann::json fsync_ms = fsync_latency(dir);
-  auto sched = Process::spawn({gpoc, "scheduler", "--commit-delay-ms", std::to_string(o.commit_delay_ms), "--data-dir", (dir / "pool").string(), "--client-endpoint",
-                               "tcp://127.0.0.1:*", "--worker-endpoint", "tcp://127.0.0.1:*", "--ready-file",
-                               (dir / "ready.json").string(), "--log-level", "warn"},
-                              dir / "scheduler.log");
+  auto sched = Process::spawn(
+      {gpoc, "scheduler", "--commit-delay-ms", std::to_string(o.commit_delay_ms), "--data-dir",
+       (dir / "pool").string(), "--client-endpoint", "tcp://127.0.0.1:*", "--worker-endpoint",
+       "tcp://127.0.0.1:*", "--ready-file", (dir / "ready.json").string(), "--log-level", "warn"},
+      dir / "scheduler.log");
   if (!sched.ok()) throw std::runtime_error(sched.status().to_string());
   for (int i = 0; i < 1000 && !std::filesystem::exists(dir / "ready.json"); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -212,7 +224,8 @@ int run(const Options& o) {
   std::vector<Process> workers;
   for (int i = 0; i < o.workers; ++i) {
     auto w = Process::spawn({gpoc, "worker", "--scheduler", ready["worker_endpoint"], "--key",
-                             (dir / ("w" + std::to_string(i) + ".key")).string(), "--slots", "64", "--log-level", "warn"},
+                             (dir / ("w" + std::to_string(i) + ".key")).string(), "--slots", "64",
+                             "--log-level", "warn"},
                             dir / ("worker-" + std::to_string(i) + ".log"));
     if (!w.ok()) throw std::runtime_error(w.status().to_string());
     workers.push_back(std::move(*w));
@@ -228,7 +241,8 @@ int run(const Options& o) {
   run_phase(c, warm, o.inflight, 0);
   std::cerr << "throughput phase: " << bulk.size() << " tasks, " << o.inflight << " in flight\n";
   Phase tp = run_phase(c, bulk, o.inflight, 0);
-  std::cerr << "latency phase: " << paced.size() << " tasks offered at " << o.latency_rate << "/s\n";
+  std::cerr << "latency phase: " << paced.size() << " tasks offered at " << o.latency_rate
+            << "/s\n";
   Phase lat = run_phase(c, paced, 1 << 20, o.latency_rate);
   for (Process& w : workers) w.stop();
   sched->stop();
@@ -239,12 +253,25 @@ int run(const Options& o) {
   ::uname(&u);
   nlohmann::json j = {
       {"benchmark", "e2e_load"},
-      {"device", cpu_model() + " (" + std::to_string(std::thread::hardware_concurrency()) + " cores), " + u.sysname + " " + u.release},
-      {"date", [] { char b[32]; std::time_t t = std::time(nullptr); std::strftime(b, sizeof b, "%Y-%m-%d", std::gmtime(&t)); return std::string(b); }()},
+      {"device", cpu_model() + " (" + std::to_string(std::thread::hardware_concurrency()) +
+                     " cores), " + u.sysname + " " + u.release},
+      {"date",
+       [] {
+         char b[32];
+         std::time_t t = std::time(nullptr);
+         std::strftime(b, sizeof b, "%Y-%m-%d", std::gmtime(&t));
+         return std::string(b);
+       }()},
       {"commit", o.commit},
-      {"config", {{"workers", o.workers}, {"trust", o.trust}, {"replicas", o.replicas}, {"input_bytes", o.record_bytes * o.records},
-                  {"inflight", o.inflight}, {"backend", "cpu"}, {"commit_delay_ms", o.commit_delay_ms},
-                  {"ledger", "SQLite WAL, synchronous=FULL"}}},
+      {"config",
+       {{"workers", o.workers},
+        {"trust", o.trust},
+        {"replicas", o.replicas},
+        {"input_bytes", o.record_bytes * o.records},
+        {"inflight", o.inflight},
+        {"backend", "cpu"},
+        {"commit_delay_ms", o.commit_delay_ms},
+        {"ledger", "SQLite WAL, synchronous=FULL"}}},
       {"ed25519", sig},
       {"fdatasync_ms", fsync_ms},
       {"throughput", phase_json(tp)},
@@ -263,18 +290,24 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   Options o;
-  CLI::App app{"gpoc end-to-end load generator: committed tasks/s and submit->commit latency on loopback"};
+  CLI::App app{
+      "gpoc end-to-end load generator: committed tasks/s and submit->commit latency on loopback"};
   app.add_option("--workers", o.workers, "Worker processes")->capture_default_str();
   app.add_option("--tasks", o.tasks, "Tasks in the throughput phase")->capture_default_str();
-  app.add_option("--inflight", o.inflight, "Outstanding tasks in the throughput phase")->capture_default_str();
-  app.add_option("--latency-tasks", o.latency_tasks, "Tasks in the paced latency phase")->capture_default_str();
-  app.add_option("--rate", o.latency_rate, "Offered tasks/s in the latency phase")->capture_default_str();
+  app.add_option("--inflight", o.inflight, "Outstanding tasks in the throughput phase")
+      ->capture_default_str();
+  app.add_option("--latency-tasks", o.latency_tasks, "Tasks in the paced latency phase")
+      ->capture_default_str();
+  app.add_option("--rate", o.latency_rate, "Offered tasks/s in the latency phase")
+      ->capture_default_str();
   app.add_option("--trust", o.trust, "Trust of each task")->capture_default_str();
-  app.add_option("--replicas", o.replicas, "Agreeing replicas required (quorum)")->capture_default_str();
+  app.add_option("--replicas", o.replicas, "Agreeing replicas required (quorum)")
+      ->capture_default_str();
   app.add_option("--out", o.out, "JSON report path")->capture_default_str();
   app.add_option("--data-dir", o.data_dir, "Pool directory (default: temporary)");
   app.add_option("--commit", o.commit, "Commit id to record in the report");
-  app.add_option("--commit-delay-ms", o.commit_delay_ms, "The scheduler's --commit-delay-ms")->capture_default_str();
+  app.add_option("--commit-delay-ms", o.commit_delay_ms, "The scheduler's --commit-delay-ms")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
     return run(o);

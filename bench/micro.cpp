@@ -70,7 +70,8 @@ void BM_OpensslRecords(benchmark::State& state) {
   Bytes input = random_bytes(64 * static_cast<std::size_t>(state.range(0)));
   for (auto _ : state) {
     for (std::int64_t i = 0; i < state.range(0); ++i) {
-      benchmark::DoNotOptimize(sha256(ByteView(input).subspan(static_cast<std::size_t>(i) * 64, 64)));
+      benchmark::DoNotOptimize(
+          sha256(ByteView(input).subspan(static_cast<std::size_t>(i) * 64, 64)));
     }
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
@@ -127,8 +128,13 @@ void BM_EngineTaskLifecycle(benchmark::State& state) {
     t.submitted_ms = now;
     std::vector<std::pair<Bytes, Signature>> votes;
     for (auto& k : keys) {
-      ContributionStatement c{pool.public_key(), t.task_id, k.public_key(), result_hash(t.task_id, digest),
-                              result_seal(k.public_key(), t.task_id, digest), 6, "cpu"};
+      ContributionStatement c{pool.public_key(),
+                              t.task_id,
+                              k.public_key(),
+                              result_hash(t.task_id, digest),
+                              result_seal(k.public_key(), t.task_id, digest),
+                              6,
+                              "cpu"};
       Bytes st = encode_contribution(c);
       votes.emplace_back(st, k.sign(st));
     }

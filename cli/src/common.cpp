@@ -39,7 +39,8 @@ void set_log_level(const std::string& level) {
 }
 
 const std::vector<std::string>& log_levels() {
-  static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  static const std::vector<std::string> levels = {"trace", "debug",    "info", "warn",
+                                                  "error", "critical", "off"};
   return levels;
 }
 
@@ -68,21 +69,25 @@ std::string format_status(const wire::TaskStatus& st) {
   if (!st.kernel().empty()) o << "kernel    " << st.kernel() << "\n";
   if (st.credibility_den() != 0) {
     // Display only: consensus itself is decided in integers (W * trust > total * (trust - 1)).
-    double cred = 100.0 * static_cast<double>(st.credibility_num()) / static_cast<double>(st.credibility_den());
+    double cred = 100.0 * static_cast<double>(st.credibility_num()) /
+                  static_cast<double>(st.credibility_den());
     double needed = st.trust() == 0 ? 0.0 : 100.0 - 100.0 / static_cast<double>(st.trust());
-    o << "votes     credibility " << st.credibility_num() << "/" << st.credibility_den() << " = " << std::fixed
-      << std::setprecision(1) << cred << "%, trust " << st.trust() << " needs more than " << needed << "%\n";
+    o << "votes     credibility " << st.credibility_num() << "/" << st.credibility_den() << " = "
+      << std::fixed << std::setprecision(1) << cred << "%, trust " << st.trust()
+      << " needs more than " << needed << "%\n";
     o.unsetf(std::ios::floatfield);
   }
-  if (!st.digest().empty()) o << "digest    " << to_hex(as_bytes(st.digest())) << " (" << st.output_bytes() << " bytes)\n";
-  o << "timings   consensus after " << when(st.submitted_ms(), st.consensus_ms()) << ", finished after "
-    << when(st.submitted_ms(), st.finished_ms()) << "\n";
+  if (!st.digest().empty())
+    o << "digest    " << to_hex(as_bytes(st.digest())) << " (" << st.output_bytes() << " bytes)\n";
+  o << "timings   consensus after " << when(st.submitted_ms(), st.consensus_ms())
+    << ", finished after " << when(st.submitted_ms(), st.finished_ms()) << "\n";
   if (st.ledger_seq() != 0) o << "ledger    entry " << st.ledger_seq() << "\n";
   for (const auto& r : st.replicas()) {
-    o << "  replica " << short_hex(as_bytes(r.worker_key()), 16) << "  " << std::left << std::setw(20)
-      << wire::ReplicaState_Name(r.state()).substr(8);
+    o << "  replica " << short_hex(as_bytes(r.worker_key()), 16) << "  " << std::left
+      << std::setw(20) << wire::ReplicaState_Name(r.state()).substr(8);
     if (!r.result_hash().empty()) {
-      o << " vote " << short_hex(as_bytes(r.result_hash())) << " weight " << r.weight() << (r.winner() ? " (winner)" : " (outvoted)");
+      o << " vote " << short_hex(as_bytes(r.result_hash())) << " weight " << r.weight()
+        << (r.winner() ? " (winner)" : " (outvoted)");
     }
     if (!r.note().empty()) o << "  " << r.note();
     o << "\n";

@@ -19,7 +19,7 @@ std::atomic<bool>& stop_flag();
 void install_signal_handlers();
 void set_log_level(const std::string& level);
 const std::vector<std::string>& log_levels();  // the names --log-level accepts
-int fail(const Status& s);  // prints "gpoc: error: ..." and returns exit code 1
+int fail(const Status& s);                     // prints "gpoc: error: ..." and returns exit code 1
 std::optional<TaskId> parse_task_id(const std::string& hex);
 std::string short_hex(ByteView b, std::size_t chars = 12);
 std::string format_status(const wire::TaskStatus& st);  // human-readable, several lines

@@ -40,16 +40,19 @@ struct DemoTask {
   wire::TaskStatus final_status;
 };
 
-static Result<nlohmann::json> wait_ready_file(const std::filesystem::path& p, Process& scheduler, int timeout_ms) {
+static Result<nlohmann::json> wait_ready_file(const std::filesystem::path& p, Process& scheduler,
+                                              int timeout_ms) {
   for (int waited = 0; waited < timeout_ms; waited += 20) {
     if (std::filesystem::exists(p)) {
       std::ifstream in(p);
       return nlohmann::json::parse(in, nullptr, false);
     }
-    if (!scheduler.running()) return unavailable("the scheduler exited during start-up; see its log");
+    if (!scheduler.running())
+      return unavailable("the scheduler exited during start-up; see its log");
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  return Status(ErrorCode::deadline_exceeded, "the scheduler did not start within " + std::to_string(timeout_ms) + " ms");
+  return Status(ErrorCode::deadline_exceeded,
+                "the scheduler did not start within " + std::to_string(timeout_ms) + " ms");
 }
 
 static std::string public_key_of(const std::filesystem::path& key_file) {
@@ -94,8 +97,10 @@ static std::vector<DemoTask> make_tasks(const DemoOpts& o, const SecretKey& key)
 
 static std::string describe(const DemoTask& t, const std::map<std::string, std::string>& names) {
   const wire::TaskStatus& st = t.final_status;
-  std::string line = short_hex(ByteView(t.prepared.task_id), 10) + "  " + t.label + "  " + client::state_name(st.state());
-  if (st.finished_ms() != 0) line += " in " + std::to_string(st.finished_ms() - st.submitted_ms()) + " ms";
+  std::string line = short_hex(ByteView(t.prepared.task_id), 10) + "  " + t.label + "  " +
+                     client::state_name(st.state());
+  if (st.finished_ms() != 0)
+    line += " in " + std::to_string(st.finished_ms() - st.submitted_ms()) + " ms";
   int votes = 0, agreeing = 0;
   std::string outvoted;
   for (const auto& r : st.replicas()) {
@@ -105,14 +110,17 @@ static std::string describe(const DemoTask& t, const std::map<std::string, std::
       ++agreeing;
     } else {
       auto n = names.find(to_hex(as_bytes(r.worker_key())));
-      outvoted += (outvoted.empty() ? "" : ", ") + (n == names.end() ? short_hex(as_bytes(r.worker_key())) : n->second);
+      outvoted += (outvoted.empty() ? "" : ", ") +
+                  (n == names.end() ? short_hex(as_bytes(r.worker_key())) : n->second);
     }
   }
-  line += ": " + std::to_string(st.replicas_size()) + " replicas, " + std::to_string(agreeing) + "/" + std::to_string(votes) +
-          " votes agree";
+  line += ": " + std::to_string(st.replicas_size()) + " replicas, " + std::to_string(agreeing) +
+          "/" + std::to_string(votes) + " votes agree";
   if (!outvoted.empty()) line += ", outvoted: " + outvoted;
   if (st.state() == wire::TASK_COMPLETED) {
-    line += to_hex(as_bytes(st.digest())) == to_hex(t.expected) ? ", digest matches local CPU result" : ", DIGEST DIFFERS";
+    line += to_hex(as_bytes(st.digest())) == to_hex(t.expected)
+                ? ", digest matches local CPU result"
+                : ", DIGEST DIFFERS";
   } else if (!st.reason().empty()) {
     line += " (" + st.reason() + ")";
   }
@@ -123,16 +131,18 @@ static int run_demo(const DemoOpts& o) {
   std::filesystem::path dir = o.data_dir;
   if (dir.empty()) {
     std::string tmpl = (std::filesystem::temp_directory_path() / "gpoc-demo-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) return fail(unavailable("cannot create a temporary directory"));
+    if (::mkdtemp(tmpl.data()) == nullptr)
+      return fail(unavailable("cannot create a temporary directory"));
     dir = tmpl;
   }
   std::filesystem::create_directories(dir);
   const std::string exe = self_executable().string();
   std::cout << "gpoc demo: pool data in " << dir.string() << "\n";
-  auto sched = Process::spawn({exe, "scheduler", "--data-dir", (dir / "pool").string(), "--client-endpoint",
-                               "tcp://127.0.0.1:*", "--worker-endpoint", "tcp://127.0.0.1:*", "--ready-file",
-                               (dir / "ready.json").string(), "--category-times-ms", "5000", "--heartbeat-ms", "250"},
-                              dir / "scheduler.log");
+  auto sched = Process::spawn(
+      {exe, "scheduler", "--data-dir", (dir / "pool").string(), "--client-endpoint",
+       "tcp://127.0.0.1:*", "--worker-endpoint", "tcp://127.0.0.1:*", "--ready-file",
+       (dir / "ready.json").string(), "--category-times-ms", "5000", "--heartbeat-ms", "250"},
+      dir / "scheduler.log");
   if (!sched.ok()) return fail(sched.status());
   auto ready = wait_ready_file(dir / "ready.json", *sched, 15'000);
   if (!ready.ok()) return fail(ready.status());
@@ -143,13 +153,15 @@ static int run_demo(const DemoOpts& o) {
   for (int i = 1; i <= o.workers; ++i) {
     bool bad = i > o.workers - o.byzantine;
     std::filesystem::path key = dir / ("worker-" + std::to_string(i) + ".key");
-    std::vector<std::string> argv = {exe, "worker", "--scheduler", worker_ep, "--key", key.string(), "--slots", "4"};
+    std::vector<std::string> argv = {exe,     "worker",     "--scheduler", worker_ep,
+                                     "--key", key.string(), "--slots",     "4"};
     if (o.cpu) argv.push_back("--cpu");
     if (bad) argv.insert(argv.end(), {"--byzantine", "wrong-output"});
     auto w = Process::spawn(argv, dir / ("worker-" + std::to_string(i) + ".log"));
     if (!w.ok()) return fail(w.status());
     workers.push_back(std::move(*w));
-    for (int t = 0; t < 200 && !std::filesystem::exists(key); ++t) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (int t = 0; t < 200 && !std::filesystem::exists(key); ++t)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     std::string name = "worker-" + std::to_string(i) + (bad ? " (byzantine: wrong-output)" : "");
     names[public_key_of(key)] = name;
     std::cout << "  " << name << " key " << public_key_of(key).substr(0, 16) << "\n";
@@ -178,15 +190,18 @@ static int run_demo(const DemoOpts& o) {
       t.done = true;
       t.final_status = *st;
       ++finished;
-      bool ok = st->state() == wire::TASK_COMPLETED && to_hex(as_bytes(st->digest())) == to_hex(t.expected);
+      bool ok = st->state() == wire::TASK_COMPLETED &&
+                to_hex(as_bytes(st->digest())) == to_hex(t.expected);
       good += ok ? 1 : 0;
       std::cerr << clear;
       std::cout << describe(t, names) << "\n" << std::flush;
     }
-    if (tty) std::cerr << clear << "[" << finished << "/" << tasks.size() << " finished]" << std::flush;
+    if (tty)
+      std::cerr << clear << "[" << finished << "/" << tasks.size() << " finished]" << std::flush;
     if (std::chrono::steady_clock::now() - start > std::chrono::seconds(o.timeout_s)) {
       std::cerr << "\n";
-      return fail(Status(ErrorCode::deadline_exceeded, "tasks did not finish in time; logs in " + dir.string()));
+      return fail(Status(ErrorCode::deadline_exceeded,
+                         "tasks did not finish in time; logs in " + dir.string()));
     }
     if (finished < tasks.size()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -197,11 +212,12 @@ static int run_demo(const DemoOpts& o) {
     auto out = c.fetch_result(t.prepared.task_id);
     if (out.ok()) ++fetched;
   }
-  std::cout << good << "/" << tasks.size() << " tasks committed with the expected result; " << fetched
-            << " results fetched and checked against their committed digests\n";
+  std::cout << good << "/" << tasks.size() << " tasks committed with the expected result; "
+            << fetched << " results fetched and checked against their committed digests\n";
   for (Process& w : workers) w.stop();
   sched->stop();
-  std::cout << "ledger audit: gpoc ledger verify --data-dir " << (dir / "pool").string() << "\n" << std::flush;
+  std::cout << "ledger audit: gpoc ledger verify --data-dir " << (dir / "pool").string() << "\n"
+            << std::flush;
   auto verify = Process::spawn({exe, "ledger", "verify", "--data-dir", (dir / "pool").string()});
   int verify_rc = verify.ok() ? verify->wait(60'000).value_or(-1) : -1;
   bool all_ok = good == tasks.size() && fetched == good && verify_rc == 0;
@@ -211,18 +227,27 @@ static int run_demo(const DemoOpts& o) {
 }
 
 void add_demo_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("demo", "Run a whole pool on this machine: scheduler, workers (one byzantine), tasks, audit");
+  auto* cmd = app.add_subcommand(
+      "demo", "Run a whole pool on this machine: scheduler, workers (one byzantine), tasks, audit");
   auto o = std::make_shared<DemoOpts>();
-  cmd->add_option("--workers", o->workers, "Worker processes")->capture_default_str()->check(CLI::Range(2, 32));
-  cmd->add_option("--byzantine", o->byzantine, "How many of them misbehave (wrong-output)")->capture_default_str();
-  cmd->add_option("--tasks", o->tasks, "Tasks to submit, alternating sha256 and sort_u32")->capture_default_str()->check(CLI::Range(1, 10000));
+  cmd->add_option("--workers", o->workers, "Worker processes")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 32));
+  cmd->add_option("--byzantine", o->byzantine, "How many of them misbehave (wrong-output)")
+      ->capture_default_str();
+  cmd->add_option("--tasks", o->tasks, "Tasks to submit, alternating sha256 and sort_u32")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
   cmd->add_option("--trust", o->trust, "Trust asked for each task")->capture_default_str();
-  cmd->add_option("--data-dir", o->data_dir, "Keep the pool here (default: a temporary directory, removed on success)");
+  cmd->add_option("--data-dir", o->data_dir,
+                  "Keep the pool here (default: a temporary directory, removed on success)");
   cmd->add_flag("--keep", o->keep, "Keep the temporary directory (ledger, keys, logs)");
   cmd->add_flag("--cpu", o->cpu, "Run the workers on the CPU even when a GPU is present");
-  cmd->add_option("--timeout", o->timeout_s, "Seconds to wait for the tasks")->capture_default_str();
+  cmd->add_option("--timeout", o->timeout_s, "Seconds to wait for the tasks")
+      ->capture_default_str();
   cmd->callback([o] {
-    if (o->byzantine < 0 || o->byzantine >= o->workers) std::exit(fail(invalid_argument("--byzantine must be below --workers")));
+    if (o->byzantine < 0 || o->byzantine >= o->workers)
+      std::exit(fail(invalid_argument("--byzantine must be below --workers")));
     std::exit(run_demo(*o));
   });
 }

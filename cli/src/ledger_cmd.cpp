@@ -14,7 +14,13 @@
 namespace gpoc::cli {
 
 // Exit codes of `gpoc ledger verify`, documented in --help and docs/OPERATIONS.md.
-enum VerifyExit { kVerifyOk = 0, kVerifyError = 1, kVerifyBrokenChain = 3, kVerifyBadRecord = 4, kVerifyBadState = 5 };
+enum VerifyExit {
+  kVerifyOk = 0,
+  kVerifyError = 1,
+  kVerifyBrokenChain = 3,
+  kVerifyBadRecord = 4,
+  kVerifyBadState = 5
+};
 
 struct VerifyOutcome {
   int code = kVerifyOk;
@@ -24,7 +30,8 @@ struct VerifyOutcome {
   Digest32 head{};  // hash of the last entry checked, in the audited snapshot
 };
 
-static Result<PublicKey> pool_key_from(const std::filesystem::path& data_dir, const std::string& pool_hex) {
+static Result<PublicKey> pool_key_from(const std::filesystem::path& data_dir,
+                                       const std::string& pool_hex) {
   if (!pool_hex.empty()) {
     auto k = from_hex_array<32>(pool_hex);
     if (!k) return invalid_argument("--pool-id must be 64 hex characters");
@@ -33,7 +40,8 @@ static Result<PublicKey> pool_key_from(const std::filesystem::path& data_dir, co
   // The key file's third field is the public key; an auditor needs nothing secret from it.
   std::ifstream in(data_dir / "scheduler.key");
   std::string tag, seed, pub;
-  if (!(in >> tag >> seed >> pub)) return not_found("no scheduler.key in " + data_dir.string() + "; pass --pool-id");
+  if (!(in >> tag >> seed >> pub))
+    return not_found("no scheduler.key in " + data_dir.string() + "; pass --pool-id");
   auto k = from_hex_array<32>(pub);
   if (!k) return data_loss("scheduler.key is malformed");
   return *k;
@@ -56,7 +64,8 @@ static Result<VerifyOutcome> verify_ledger(const ledger::Ledger& l, const Public
     if (e.kind != verifier::kCommitKind && e.kind != verifier::kFailKind) return true;
     auto rec = verifier::decode_task_record(e.body);
     Status s = rec.ok() ? verifier::audit_task_record(*rec, pool) : rec.status();
-    if (s.ok() && rec->completed != (e.kind == verifier::kCommitKind)) s = data_loss("entry kind disagrees with its record");
+    if (s.ok() && rec->completed != (e.kind == verifier::kCommitKind))
+      s = data_loss("entry kind disagrees with its record");
     if (!s.ok()) {
       out.code = kVerifyBadRecord;
       out.first_bad_seq = e.seq;
@@ -88,7 +97,8 @@ void add_ledger_command(CLI::App& app) {
   ledger_cmd->require_subcommand(1);
   auto* cmd = ledger_cmd->add_subcommand(
       "verify",
-      "Recompute the hash chain, re-check every record's signatures, votes and seals, and replay the scores.\n"
+      "Recompute the hash chain, re-check every record's signatures, votes and seals, and replay "
+      "the scores.\n"
       "Exit 0: all good; 1: could not read; 3: chain broken (names the first bad entry);\n"
       "4: a record fails its audit; 5: derived state disagrees with the records.");
   struct Opts {
@@ -98,7 +108,8 @@ void add_ledger_command(CLI::App& app) {
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--data-dir", o->data_dir, "The scheduler's data directory")->required();
-  cmd->add_option("--pool-id", o->pool_hex, "Pool public key (hex); default: read from DATA_DIR/scheduler.key");
+  cmd->add_option("--pool-id", o->pool_hex,
+                  "Pool public key (hex); default: read from DATA_DIR/scheduler.key");
   cmd->add_flag("--json", o->json, "Print JSON for machines");
   cmd->callback([o] {
     auto pool = pool_key_from(o->data_dir, o->pool_hex);
@@ -116,15 +127,18 @@ void add_ledger_command(CLI::App& app) {
     auto& r = *result;
     if (!r.ok()) std::exit(fail(r.status()));
     if (o->json) {
-      nlohmann::json j{{"ok", r->code == kVerifyOk}, {"exit_code", r->code}, {"entries", r->entries},
-                       {"commits", r->commits}, {"failures", r->failures}, {"problem", r->problem},
+      nlohmann::json j{{"ok", r->code == kVerifyOk}, {"exit_code", r->code},
+                       {"entries", r->entries},      {"commits", r->commits},
+                       {"failures", r->failures},    {"problem", r->problem},
                        {"head", to_hex(r->head)}};
-      j["first_bad_seq"] = r->first_bad_seq ? nlohmann::json(*r->first_bad_seq) : nlohmann::json(nullptr);
+      j["first_bad_seq"] =
+          r->first_bad_seq ? nlohmann::json(*r->first_bad_seq) : nlohmann::json(nullptr);
       std::cout << j.dump() << "\n";
     } else if (r->code == kVerifyOk) {
-      std::cout << "ledger OK: " << r->entries << " entries (" << r->commits << " committed, " << r->failures
-                << " failed tasks), every signature checks, scores match the records\nhead " << to_hex(r->head)
-                << "\n";
+      std::cout << "ledger OK: " << r->entries << " entries (" << r->commits << " committed, "
+                << r->failures
+                << " failed tasks), every signature checks, scores match the records\nhead "
+                << to_hex(r->head) << "\n";
     } else {
       std::cout << "ledger BAD: " << r->problem << "\n";
     }

@@ -8,7 +8,8 @@ int main(int argc, char** argv) {
   gpoc::crypto_init();
   CLI::App app{
       "gpoc runs data-processing tasks on GPU workers, verifies them by replicated, signed\n"
-      "commit-reveal consensus (Proof-of-Contribution), and commits results to an auditable ledger.\n\n"
+      "commit-reveal consensus (Proof-of-Contribution), and commits results to an auditable "
+      "ledger.\n\n"
       "Start with `gpoc demo` to see a whole pool work on one machine."};
   app.set_version_flag("--version", "gpoc 0.1.0");
   app.require_subcommand(1);

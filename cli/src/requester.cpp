@@ -18,13 +18,17 @@ struct RequesterOpts {
 };
 
 static void add_common(CLI::App* cmd, RequesterOpts& o) {
-  cmd->add_option("--scheduler", o.scheduler, "The scheduler's client endpoint")->capture_default_str();
-  cmd->add_option("--key", o.key, "Requester Ed25519 key file (default: $GPOC_KEY or ~/.config/gpoc/requester.key)");
+  cmd->add_option("--scheduler", o.scheduler, "The scheduler's client endpoint")
+      ->capture_default_str();
+  cmd->add_option(
+      "--key", o.key,
+      "Requester Ed25519 key file (default: $GPOC_KEY or ~/.config/gpoc/requester.key)");
   cmd->add_flag("--json", o.json, "Print JSON for machines");
 }
 
 static Result<SecretKey> requester_key(const RequesterOpts& o) {
-  std::filesystem::path p = o.key.empty() ? client::default_requester_key_path() : std::filesystem::path(o.key);
+  std::filesystem::path p =
+      o.key.empty() ? client::default_requester_key_path() : std::filesystem::path(o.key);
   bool created = false;
   auto k = load_or_create_key_file(p, &created);
   if (k.ok() && created) std::fprintf(stderr, "gpoc: created requester key %s\n", p.c_str());
@@ -43,7 +47,8 @@ static int print_final(const wire::TaskStatus& st, bool json) {
 }
 
 static void add_submit(CLI::App& app) {
-  auto* cmd = app.add_subcommand("submit", "Sign and submit a task; prints its id (with --wait, its outcome)");
+  auto* cmd = app.add_subcommand(
+      "submit", "Sign and submit a task; prints its id (with --wait, its outcome)");
   struct Opts : RequesterOpts {
     client::SubmitOptions s;
     std::string input;
@@ -57,16 +62,24 @@ static void add_submit(CLI::App& app) {
   cmd->add_option("--kernel-version", o->s.kernel_version, "Kernel version")->capture_default_str();
   cmd->add_option("--input", o->input, "Input file, in the kernel's documented layout")->required();
   cmd->add_option("--param", o->params, "Kernel parameter as key=value (repeatable)");
-  cmd->add_option("--trust", o->s.trust, "Credibility asked for: 1 - 1/trust (1 accepts one result)")->capture_default_str();
-  cmd->add_option("--category", o->s.category, "Category (its time T sets the deadlines)")->capture_default_str();
-  cmd->add_option("--replicas", o->s.min_replicas, "Agreeing replicas required whatever the scores (quorum)")->capture_default_str();
-  cmd->add_option("--nonce", o->s.nonce, "Fixed nonce: resubmitting the same task then returns the same id");
-  cmd->add_flag("--wait", o->wait, "Wait for the outcome and print it (exit 0 completed, 2 failed)");
+  cmd->add_option("--trust", o->s.trust,
+                  "Credibility asked for: 1 - 1/trust (1 accepts one result)")
+      ->capture_default_str();
+  cmd->add_option("--category", o->s.category, "Category (its time T sets the deadlines)")
+      ->capture_default_str();
+  cmd->add_option("--replicas", o->s.min_replicas,
+                  "Agreeing replicas required whatever the scores (quorum)")
+      ->capture_default_str();
+  cmd->add_option("--nonce", o->s.nonce,
+                  "Fixed nonce: resubmitting the same task then returns the same id");
+  cmd->add_flag("--wait", o->wait,
+                "Wait for the outcome and print it (exit 0 completed, 2 failed)");
   cmd->add_option("--timeout", o->timeout_s, "Seconds to wait with --wait")->capture_default_str();
   cmd->callback([o] {
     for (const std::string& p : o->params) {
       auto eq = p.find('=');
-      if (eq == std::string::npos || eq == 0) std::exit(fail(invalid_argument("--param takes key=value, got '" + p + "'")));
+      if (eq == std::string::npos || eq == 0)
+        std::exit(fail(invalid_argument("--param takes key=value, got '" + p + "'")));
       o->s.params.emplace_back(p.substr(0, eq), p.substr(eq + 1));
     }
     auto key = requester_key(*o);
@@ -81,11 +94,14 @@ static void add_submit(CLI::App& app) {
     if (!sub.ok()) std::exit(fail(sub.status()));
     std::string id = to_hex(task->task_id);
     if (!o->wait) {
-      std::cout << (o->json ? "{\"task_id\": \"" + id + "\", \"duplicate\": " + (sub->duplicate() ? "true" : "false") + "}" : id)
+      std::cout << (o->json ? "{\"task_id\": \"" + id + "\", \"duplicate\": " +
+                                  (sub->duplicate() ? "true" : "false") + "}"
+                            : id)
                 << "\n";
       std::exit(0);
     }
-    if (!o->json) std::cerr << "submitted " << id << (sub->duplicate() ? " (already known)" : "") << "\n";
+    if (!o->json)
+      std::cerr << "submitted " << id << (sub->duplicate() ? " (already known)" : "") << "\n";
     wire::TaskState last = wire::TASK_UNKNOWN;
     auto st = c.wait(task->task_id, o->timeout_s * 1000, [&](const wire::TaskStatus& s) {
       if (s.state() != last && !o->json) std::cerr << "  " << client::state_name(s.state()) << "\n";
@@ -120,7 +136,8 @@ class TaskQuery {
 };
 
 static void add_status(CLI::App& app) {
-  auto* cmd = app.add_subcommand("status", "Show a task's state, replicas, votes, digest and timings");
+  auto* cmd =
+      app.add_subcommand("status", "Show a task's state, replicas, votes, digest and timings");
   struct Opts : RequesterOpts {
     std::string id;
   };
@@ -139,7 +156,8 @@ static void add_status(CLI::App& app) {
 }
 
 static void add_result(CLI::App& app) {
-  auto* cmd = app.add_subcommand("result", "Fetch a completed task's output, checked against the committed digest");
+  auto* cmd = app.add_subcommand(
+      "result", "Fetch a completed task's output, checked against the committed digest");
   struct Opts : RequesterOpts {
     std::string id;
     std::string out;
@@ -147,7 +165,8 @@ static void add_result(CLI::App& app) {
   auto o = std::make_shared<Opts>();
   add_common(cmd, *o);
   cmd->add_option("id", o->id, "Task id (hex)")->required();
-  cmd->add_option("-o,--output", o->out, "Write the output here (only after it checks)")->required();
+  cmd->add_option("-o,--output", o->out, "Write the output here (only after it checks)")
+      ->required();
   cmd->callback([o] {
     TaskQuery q(*o, o->id);
     client::Client& c = q.client();
@@ -157,12 +176,14 @@ static void add_result(CLI::App& app) {
     std::string tmp = o->out + ".partial";
     {
       std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-      f.write(reinterpret_cast<const char*>(data->data()), static_cast<std::streamsize>(data->size()));
+      f.write(reinterpret_cast<const char*>(data->data()),
+              static_cast<std::streamsize>(data->size()));
       if (!f) std::exit(fail(unavailable("cannot write " + tmp)));
     }
     std::filesystem::rename(tmp, o->out);
     if (o->json) {
-      std::cout << "{\"task_id\": \"" << o->id << "\", \"bytes\": " << data->size() << ", \"digest_checked\": true}\n";
+      std::cout << "{\"task_id\": \"" << o->id << "\", \"bytes\": " << data->size()
+                << ", \"digest_checked\": true}\n";
     } else {
       std::cerr << "wrote " << data->size() << " bytes to " << o->out << " (digest checked)\n";
     }

@@ -24,7 +24,8 @@ static Result<std::vector<std::int64_t>> parse_ms_list(const std::string& s) {
       used = 0;
     }
     if (used == 0 || used != item.size() || v <= 0) {
-      return invalid_argument("--category-times-ms takes comma-separated positive milliseconds, got '" + item + "'");
+      return invalid_argument(
+          "--category-times-ms takes comma-separated positive milliseconds, got '" + item + "'");
     }
     out.push_back(v);
   }
@@ -33,32 +34,46 @@ static Result<std::vector<std::int64_t>> parse_ms_list(const std::string& s) {
 }
 
 void add_scheduler_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("scheduler", "Run a pool's scheduler: accepts tasks, dispatches replicas, verifies, commits");
+  auto* cmd = app.add_subcommand(
+      "scheduler", "Run a pool's scheduler: accepts tasks, dispatches replicas, verifies, commits");
   struct Opts {
     scheduler::SchedulerConfig cfg;
     std::string categories = "10000,60000,600000,3600000";
     std::string log_level = "info";
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--data-dir", o->cfg.data_dir, "Ledger and pool key live here (created if missing)")->required();
-  cmd->add_option("--client-endpoint", o->cfg.client_endpoint, "ZeroMQ endpoint for requesters (tcp://HOST:PORT; port * picks one)")
+  cmd->add_option("--data-dir", o->cfg.data_dir,
+                  "Ledger and pool key live here (created if missing)")
+      ->required();
+  cmd->add_option("--client-endpoint", o->cfg.client_endpoint,
+                  "ZeroMQ endpoint for requesters (tcp://HOST:PORT; port * picks one)")
       ->capture_default_str();
-  cmd->add_option("--worker-endpoint", o->cfg.worker_endpoint, "ZeroMQ endpoint for workers")->capture_default_str();
+  cmd->add_option("--worker-endpoint", o->cfg.worker_endpoint, "ZeroMQ endpoint for workers")
+      ->capture_default_str();
   cmd->add_option("--category-times-ms", o->categories,
-                  "Category time T per category, comma-separated: contributions by 7T, reveals within 2T, final deadline 10T")
+                  "Category time T per category, comma-separated: contributions by 7T, reveals "
+                  "within 2T, final deadline 10T")
       ->capture_default_str();
   cmd->add_option("--heartbeat-ms", o->cfg.heartbeat_interval_ms, "Worker heartbeat interval")
-      ->capture_default_str()->check(CLI::Range(10, 600'000));
-  cmd->add_option("--liveness", o->cfg.heartbeat_liveness, "Missed heartbeats before a worker counts as lost")
-      ->capture_default_str()->check(CLI::Range(2, 100));
-  cmd->add_option("--input-max-bytes", o->cfg.input_bytes_max, "Largest task input accepted (at most 256 MiB)")
-      ->capture_default_str()->check(CLI::Range(std::uint64_t{0}, std::uint64_t{256} << 20));
-  cmd->add_option("--ready-file", o->cfg.ready_file, "Write the bound endpoints and pool id here (JSON) once listening");
-  cmd->add_option("--commit-delay-ms", o->cfg.commit_delay_ms,
-                  "How long a ledger batch holding only new tasks waits for results to share its fsync")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 600'000));
+  cmd->add_option("--liveness", o->cfg.heartbeat_liveness,
+                  "Missed heartbeats before a worker counts as lost")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 100));
+  cmd->add_option("--input-max-bytes", o->cfg.input_bytes_max,
+                  "Largest task input accepted (at most 256 MiB)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{256} << 20));
+  cmd->add_option("--ready-file", o->cfg.ready_file,
+                  "Write the bound endpoints and pool id here (JSON) once listening");
+  cmd->add_option(
+         "--commit-delay-ms", o->cfg.commit_delay_ms,
+         "How long a ledger batch holding only new tasks waits for results to share its fsync")
       ->capture_default_str();
   cmd->add_option("--log-level", o->log_level, "trace, debug, info, warn, error, critical, off")
-      ->capture_default_str()->check(CLI::IsMember(log_levels()));
+      ->capture_default_str()
+      ->check(CLI::IsMember(log_levels()));
   cmd->callback([o] {
     set_log_level(o->log_level);
     install_signal_handlers();
@@ -70,30 +85,38 @@ void add_scheduler_command(CLI::App& app) {
     std::unique_ptr<scheduler::Scheduler> sched = std::move(*s);
     Status run = sched->run(stop_flag());
     auto st = sched->stats();
-    spdlog::info("scheduler stopped: {} accepted, {} completed, {} failed", st.accepted, st.completed, st.failed);
+    spdlog::info("scheduler stopped: {} accepted, {} completed, {} failed", st.accepted,
+                 st.completed, st.failed);
     sched.reset();  // closes the ledger (and checkpoints its WAL) before the process exits
     std::exit(run.ok() ? 0 : fail(run));
   });
 }
 
 void add_worker_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("worker", "Run a worker: executes assignments on the GPU (or CPU), signs, reveals, uploads");
+  auto* cmd = app.add_subcommand(
+      "worker", "Run a worker: executes assignments on the GPU (or CPU), signs, reveals, uploads");
   struct Opts {
     host::WorkerConfig cfg;
     std::string byzantine = "none";
     std::string log_level = "info";
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--scheduler", o->cfg.scheduler_endpoint, "The scheduler's worker endpoint")->required();
-  cmd->add_option("--key", o->cfg.key_file, "Ed25519 key file (created with mode 0600 on first start)")->required();
+  cmd->add_option("--scheduler", o->cfg.scheduler_endpoint, "The scheduler's worker endpoint")
+      ->required();
+  cmd->add_option("--key", o->cfg.key_file,
+                  "Ed25519 key file (created with mode 0600 on first start)")
+      ->required();
   cmd->add_flag("--cpu", o->cfg.force_cpu, "Use the CPU backend even when a GPU is present");
   cmd->add_option("--slots", o->cfg.slots, "Assignments accepted at once")->capture_default_str();
   cmd->add_option("--byzantine", o->byzantine,
-                  "TEST ONLY: misbehave on purpose (wrong-output, copy-vote, no-reveal, fail, silent) to exercise verification")
+                  "TEST ONLY: misbehave on purpose (wrong-output, copy-vote, no-reveal, fail, "
+                  "silent) to exercise verification")
       ->capture_default_str();
-  cmd->add_option("--delay-ms", o->cfg.delay_ms, "TEST ONLY: wait this long before running each task");
+  cmd->add_option("--delay-ms", o->cfg.delay_ms,
+                  "TEST ONLY: wait this long before running each task");
   cmd->add_option("--log-level", o->log_level, "trace, debug, info, warn, error, critical, off")
-      ->capture_default_str()->check(CLI::IsMember(log_levels()));
+      ->capture_default_str()
+      ->check(CLI::IsMember(log_levels()));
   cmd->callback([o] {
     set_log_level(o->log_level);
     install_signal_handlers();

@@ -78,8 +78,9 @@ Result<wire::Envelope> Client::request(wire::Envelope env, int timeout_ms) {
   for (;;) {
     std::int64_t left = deadline - monotonic_us() / 1000;
     if (left <= 0) {
-      return Status(ErrorCode::deadline_exceeded, "no answer from the scheduler at " + endpoint_ + " within " +
-                                                      std::to_string(timeout_ms) + " ms");
+      return Status(ErrorCode::deadline_exceeded, "no answer from the scheduler at " + endpoint_ +
+                                                      " within " + std::to_string(timeout_ms) +
+                                                      " ms");
     }
     GPOC_ASSIGN_OR_RETURN(auto reply, socket_.recv(static_cast<int>(left)));
     if (!reply) continue;
@@ -111,7 +112,8 @@ static Status error_status(const wire::Error& e) {
 }
 
 Result<wire::Submitted> Client::submit(const PreparedTask& task, int timeout_ms) {
-  // A lost reply is retried with the same message: the spec's hash makes a resubmission a duplicate.
+  // A lost reply is retried with the same message: the spec's hash makes a resubmission a
+  // duplicate.
   Status last;
   for (int attempt = 0; attempt < 3; ++attempt) {
     auto reply = request(task.envelope, timeout_ms / 3 + 1);
@@ -149,8 +151,9 @@ Result<wire::TaskStatus> Client::status(const TaskId& id, int timeout_ms) {
   return reply.task_status();
 }
 
-Result<wire::TaskStatus> Client::wait(const TaskId& id, int timeout_ms,
-                                      const std::function<void(const wire::TaskStatus&)>& progress) {
+Result<wire::TaskStatus> Client::wait(
+    const TaskId& id, int timeout_ms,
+    const std::function<void(const wire::TaskStatus&)>& progress) {
   std::int64_t deadline = monotonic_us() / 1000 + timeout_ms;
   int poll_ms = 20;
   for (;;) {
@@ -158,8 +161,9 @@ Result<wire::TaskStatus> Client::wait(const TaskId& id, int timeout_ms,
     if (progress) progress(st);
     if (st.state() == wire::TASK_COMPLETED || st.state() == wire::TASK_FAILED) return st;
     if (monotonic_us() / 1000 >= deadline) {
-      return Status(ErrorCode::deadline_exceeded, "task still " + state_name(st.state()) + " after " +
-                                                      std::to_string(timeout_ms) + " ms");
+      return Status(
+          ErrorCode::deadline_exceeded,
+          "task still " + state_name(st.state()) + " after " + std::to_string(timeout_ms) + " ms");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(poll_ms));
     poll_ms = std::min(poll_ms * 2, 500);
@@ -169,7 +173,8 @@ Result<wire::TaskStatus> Client::wait(const TaskId& id, int timeout_ms,
 Result<Bytes> Client::fetch_result(const TaskId& id, int timeout_ms) {
   GPOC_ASSIGN_OR_RETURN(auto st, status(id, timeout_ms));
   if (st.state() != wire::TASK_COMPLETED) {
-    return failed_precondition("task is " + state_name(st.state()) + (st.reason().empty() ? "" : ": " + st.reason()));
+    return failed_precondition("task is " + state_name(st.state()) +
+                               (st.reason().empty() ? "" : ": " + st.reason()));
   }
   if (st.digest().size() != 32) return data_loss("completed task has no committed digest");
   transport::ChunkAssembler out(st.output_bytes());
@@ -187,7 +192,8 @@ Result<Bytes> Client::fetch_result(const TaskId& id, int timeout_ms) {
   Bytes data = out.take();
   Digest32 got = result_digest(data);
   if (to_hex(got) != to_hex(as_bytes(st.digest()))) {
-    return data_loss("fetched output does not match the committed digest " + to_hex(as_bytes(st.digest())));
+    return data_loss("fetched output does not match the committed digest " +
+                     to_hex(as_bytes(st.digest())));
   }
   return data;
 }

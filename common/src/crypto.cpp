@@ -81,10 +81,12 @@ static constexpr std::string_view kKeyFileTag = "gpoc-ed25519-v1";
 
 Result<SecretKey> load_key_file(const std::filesystem::path& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return not_found("key file " + path.string() + " does not exist");
+  if (::stat(path.c_str(), &st) != 0)
+    return not_found("key file " + path.string() + " does not exist");
   if ((st.st_mode & 077) != 0) {
-    return Status(ErrorCode::permission_denied,
-                  "key file " + path.string() + " is readable by others; run: chmod 600 " + path.string());
+    return Status(
+        ErrorCode::permission_denied,
+        "key file " + path.string() + " is readable by others; run: chmod 600 " + path.string());
   }
   std::ifstream in(path);
   std::string tag, seed_hex, pub_hex;
@@ -93,7 +95,8 @@ Result<SecretKey> load_key_file(const std::filesystem::path& path) {
   }
   auto seed = from_hex(seed_hex);
   auto pub = from_hex_array<32>(pub_hex);
-  if (!seed || seed->size() != 32 || !pub) return data_loss("key file " + path.string() + " is malformed");
+  if (!seed || seed->size() != 32 || !pub)
+    return data_loss("key file " + path.string() + " is malformed");
   SecretKey key = SecretKey::from_seed(*seed);
   sodium_memzero(seed->data(), seed->size());
   if (key.public_key() != *pub) {
@@ -113,7 +116,8 @@ Status write_key_file(const std::filesystem::path& path, const SecretKey& key) {
   ::umask(old);
   if (f == nullptr) return unavailable("cannot write key file " + tmp.string());
   Bytes seed = key.seed();
-  std::string line = std::string(kKeyFileTag) + " " + to_hex(seed) + " " + to_hex(key.public_key()) + "\n";
+  std::string line =
+      std::string(kKeyFileTag) + " " + to_hex(seed) + " " + to_hex(key.public_key()) + "\n";
   sodium_memzero(seed.data(), seed.size());
   bool ok = std::fwrite(line.data(), 1, line.size(), f) == line.size();
   ok = (std::fflush(f) == 0) && ok;

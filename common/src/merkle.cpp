@@ -42,15 +42,18 @@ Digest32 result_digest(ByteView output) {
   std::vector<Digest32> leaves(result_digest_leaf_count(output.size()));
   for (std::size_t i = 0; i < leaves.size(); ++i) {
     std::size_t off = i * kDigestLeafBytes;
-    leaves[i] = merkle_leaf_hash(output.subspan(off, std::min(kDigestLeafBytes, output.size() - off)));
+    leaves[i] =
+        merkle_leaf_hash(output.subspan(off, std::min(kDigestLeafBytes, output.size() - off)));
   }
   return merkle_root_of_leaves(leaves);
 }
 
-static Digest32 subtree_root(const std::vector<Digest32>& leaves, std::size_t begin, std::size_t end) {
+static Digest32 subtree_root(const std::vector<Digest32>& leaves, std::size_t begin,
+                             std::size_t end) {
   if (end - begin == 1) return leaves[begin];
   std::size_t k = split_point(end - begin);
-  return merkle_node_hash(subtree_root(leaves, begin, begin + k), subtree_root(leaves, begin + k, end));
+  return merkle_node_hash(subtree_root(leaves, begin, begin + k),
+                          subtree_root(leaves, begin + k, end));
 }
 
 // RFC 6962 2.1.1 PATH(m, D[n]).

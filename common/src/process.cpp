@@ -19,7 +19,9 @@ Process::~Process() {
   if (pid_ > 0 && !status_) stop(1000);
 }
 
-Process::Process(Process&& other) noexcept : pid_(other.pid_), status_(other.status_) { other.pid_ = -1; }
+Process::Process(Process&& other) noexcept : pid_(other.pid_), status_(other.status_) {
+  other.pid_ = -1;
+}
 
 Process& Process::operator=(Process&& other) noexcept {
   if (this != &other) {
@@ -31,12 +33,14 @@ Process& Process::operator=(Process&& other) noexcept {
   return *this;
 }
 
-Result<Process> Process::spawn(const std::vector<std::string>& argv, const std::filesystem::path& log) {
+Result<Process> Process::spawn(const std::vector<std::string>& argv,
+                               const std::filesystem::path& log) {
   if (argv.empty()) return invalid_argument("no program to run");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   if (!log.empty()) {
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
     posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
   }
   std::vector<char*> args;

@@ -25,8 +25,10 @@ static Status check_spec_fields(const TaskSpec& s) {
   if (s.params.size() > kParamsMax) return invalid_argument("at most 32 parameters");
   for (std::size_t i = 0; i < s.params.size(); ++i) {
     const auto& [k, v] = s.params[i];
-    if (k.empty() || k.size() > kParamKeyMax) return invalid_argument("parameter key must be 1-64 bytes");
-    if (v.size() > kParamValueMax) return invalid_argument("parameter '" + k + "' is longer than 256 bytes");
+    if (k.empty() || k.size() > kParamKeyMax)
+      return invalid_argument("parameter key must be 1-64 bytes");
+    if (v.size() > kParamValueMax)
+      return invalid_argument("parameter '" + k + "' is longer than 256 bytes");
     if (i > 0 && s.params[i - 1].first >= k) {
       return invalid_argument("parameters must be sorted by key with no duplicates");
     }
@@ -117,7 +119,8 @@ Result<ContributionStatement> decode_contribution(ByteView bytes) {
   ByteReader r(bytes);
   ContributionStatement c;
   std::uint8_t cl = 0;
-  if (!r.expect(kContributionTag)) return invalid_argument("contribution: missing tag gpoc.contribution.v1");
+  if (!r.expect(kContributionTag))
+    return invalid_argument("contribution: missing tag gpoc.contribution.v1");
   if (!r.raw(c.pool_id) || !r.raw(c.task_id) || !r.raw(c.worker_key) || !r.raw(c.result_hash) ||
       !r.raw(c.result_seal) || !r.u64(c.output_bytes) || !r.u8(cl) || cl > kExecClassMax ||
       !r.string(cl, c.exec_class)) {

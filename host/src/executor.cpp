@@ -103,7 +103,8 @@ Done Executor::execute(const Job& job) {
   c.worker_key = key_.public_key();
   c.result_hash = result_hash(job.task_id, d.digest);
   c.result_seal = result_seal(c.worker_key, job.task_id, d.digest);
-  if (mode_ == ByzantineMode::copy_vote) randombytes_buf(c.result_seal.data(), c.result_seal.size());
+  if (mode_ == ByzantineMode::copy_vote)
+    randombytes_buf(c.result_seal.data(), c.result_seal.size());
   c.output_bytes = d.output.size();
   c.exec_class = backend_.execution_class();
   d.statement = encode_contribution(c);

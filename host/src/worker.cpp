@@ -15,8 +15,9 @@
 namespace gpoc::host {
 
 Result<ByzantineMode> parse_byzantine_mode(std::string_view name) {
-  for (ByzantineMode m : {ByzantineMode::none, ByzantineMode::wrong_output, ByzantineMode::copy_vote,
-                          ByzantineMode::no_reveal, ByzantineMode::fail, ByzantineMode::silent}) {
+  for (ByzantineMode m :
+       {ByzantineMode::none, ByzantineMode::wrong_output, ByzantineMode::copy_vote,
+        ByzantineMode::no_reveal, ByzantineMode::fail, ByzantineMode::silent}) {
     if (byzantine_mode_name(m) == name) return m;
   }
   return invalid_argument("unknown byzantine mode '" + std::string(name) +
@@ -52,7 +53,8 @@ struct Fetch {  // an input arriving in chunks
 };
 
 struct Worker::Impl {
-  explicit Impl(WorkerConfig c) : cfg(std::move(c)), dealer(ctx, cfg.limits), wake(ctx.raw(), zmq::socket_type::pair) {}
+  explicit Impl(WorkerConfig c)
+      : cfg(std::move(c)), dealer(ctx, cfg.limits), wake(ctx.raw(), zmq::socket_type::pair) {}
 
   WorkerConfig cfg;
   SecretKey key;
@@ -160,7 +162,8 @@ void Worker::Impl::on_input_chunk(const wire::DataChunk& c) {
   if (it == fetching.end()) return;
   auto added = it->second.input->add(c);
   if (!added.ok()) {
-    spdlog::warn("input of task {} rejected: {}", to_hex(id).substr(0, 16), added.status().to_string());
+    spdlog::warn("input of task {} rejected: {}", to_hex(id).substr(0, 16),
+                 added.status().to_string());
     fetching.erase(it);
     return;
   }
@@ -243,7 +246,8 @@ void Worker::Impl::on_message(const wire::Envelope& env) {
       r->mutable_device()->set_memory_bytes(dev.memory_bytes);
       r->mutable_device()->set_compute_capability(dev.compute_capability);
       r->mutable_device()->set_count(dev.count);
-      for (const auto& k : kernels::kernel_catalog()) r->add_kernels(k.id + "@" + std::to_string(k.version));
+      for (const auto& k : kernels::kernel_catalog())
+        r->add_kernels(k.id + "@" + std::to_string(k.version));
       r->set_slots(cfg.slots);
       send(std::move(out));
       phase = Phase::register_sent;
@@ -256,12 +260,14 @@ void Worker::Impl::on_message(const wire::Envelope& env) {
       liveness = std::max<std::uint32_t>(env.registered().heartbeat_liveness(), 2);
       retry_ms = 500;
       ++stats.registrations;
-      spdlog::info("registered with pool {} (score {})", to_hex(pool_id).substr(0, 16), env.registered().score());
+      spdlog::info("registered with pool {} (score {})", to_hex(pool_id).substr(0, 16),
+                   env.registered().score());
       return;
     case wire::Envelope::kAssignment: return on_assignment(env.assignment());
     case wire::Envelope::kInputChunk: return on_input_chunk(env.input_chunk());
     case wire::Envelope::kRevealRequest:
-      if (auto id = id_of(env.reveal_request().task_id())) reveal(*id, env.reveal_request().upload());
+      if (auto id = id_of(env.reveal_request().task_id()))
+        reveal(*id, env.reveal_request().upload());
       return;
     case wire::Envelope::kUploadRequest:
       if (auto id = id_of(env.upload_request().task_id())) upload(*id);
@@ -282,8 +288,7 @@ void Worker::Impl::on_message(const wire::Envelope& env) {
         spdlog::debug("scheduler error: {}", env.error().message());
       }
       return;
-    default:
-      return;  // heartbeats and acks only prove the scheduler is alive
+    default: return;  // heartbeats and acks only prove the scheduler is alive
   }
 }
 
@@ -314,7 +319,8 @@ void Worker::Impl::timers(std::int64_t now_ms) {
 }
 
 Result<std::unique_ptr<Worker>> Worker::create(WorkerConfig config) {
-  if (config.scheduler_endpoint.empty()) return invalid_argument("a scheduler endpoint is required");
+  if (config.scheduler_endpoint.empty())
+    return invalid_argument("a scheduler endpoint is required");
   auto impl = std::make_unique<Impl>(std::move(config));
   bool created = false;
   GPOC_ASSIGN_OR_RETURN(impl->key, load_or_create_key_file(impl->cfg.key_file, &created));
@@ -322,7 +328,8 @@ Result<std::unique_ptr<Worker>> Worker::create(WorkerConfig config) {
   impl->backend = kernels::make_backend(impl->cfg.force_cpu, &impl->backend_reason);
   GPOC_RETURN_IF_ERROR(impl->dealer.status());
   GPOC_RETURN_IF_ERROR(impl->dealer.connect(impl->cfg.scheduler_endpoint));
-  std::string wake_ep = "inproc://gpoc-worker-wake-" + std::to_string(reinterpret_cast<std::uintptr_t>(impl.get()));
+  std::string wake_ep =
+      "inproc://gpoc-worker-wake-" + std::to_string(reinterpret_cast<std::uintptr_t>(impl.get()));
   impl->wake.set(zmq::sockopt::linger, 0);
   impl->wake.bind(wake_ep);
   impl->executor = std::make_unique<Executor>(impl->ctx.raw(), wake_ep, *impl->backend, impl->key,
@@ -338,8 +345,8 @@ WorkerStats Worker::stats() const { return impl_->stats; }
 
 Status Worker::run(const std::atomic<bool>& stop) {
   Impl& w = *impl_;
-  spdlog::info("worker {} ({}), scheduler {}", to_hex(w.key.public_key()).substr(0, 16), w.backend_reason,
-               w.cfg.scheduler_endpoint);
+  spdlog::info("worker {} ({}), scheduler {}", to_hex(w.key.public_key()).substr(0, 16),
+               w.backend_reason, w.cfg.scheduler_endpoint);
   w.say_hello();
   zmq::socket_t* socks[] = {&w.dealer.raw(), &w.wake};
   while (!stop.load(std::memory_order_relaxed)) {
@@ -347,8 +354,7 @@ Status Worker::run(const std::atomic<bool>& stop) {
     for (std::size_t idx : ready) {
       if (idx == 1) {
         zmq::message_t m;
-        while (w.wake.recv(m, zmq::recv_flags::dontwait)) {
-        }
+        while (w.wake.recv(m, zmq::recv_flags::dontwait)) {}
         continue;
       }
       for (int n = 0; n < 512; ++n) {

@@ -196,10 +196,8 @@ Result<std::uint64_t> output_bytes_for(const detail::Task& t) {
 
 std::string_view determinism_name(Determinism d) {
   switch (d) {
-    case Determinism::exact:
-      return "exact";
-    case Determinism::arch:
-      return "arch";
+    case Determinism::exact: return "exact";
+    case Determinism::arch: return "arch";
   }
   return "unknown";
 }

@@ -71,9 +71,7 @@ void run_on_host(const detail::Task& task, ByteView input, std::uint8_t* output)
                              detail::Sha256RecordsBody{input.data(), record_bytes, output});
       return;
     }
-    case detail::KernelKind::sort_u32:
-      sort_u32_on_host(input, output);
-      return;
+    case detail::KernelKind::sort_u32: sort_u32_on_host(input, output); return;
   }
 }
 

@@ -14,20 +14,23 @@ static wire::TaskState wire_state(int s) { return static_cast<wire::TaskState>(s
 // Checks everything about a submission that needs neither its signature nor its input.
 static Status check_submission(const TaskSpec& spec, const SchedulerConfig& cfg) {
   if (spec.category >= cfg.category_time_ms.size()) {
-    return invalid_argument("unknown category " + std::to_string(spec.category) + "; this pool has " +
-                            std::to_string(cfg.category_time_ms.size()));
+    return invalid_argument("unknown category " + std::to_string(spec.category) +
+                            "; this pool has " + std::to_string(cfg.category_time_ms.size()));
   }
   if (spec.input_bytes > cfg.input_bytes_max) {
-    return resource_exhausted("input of " + std::to_string(spec.input_bytes) + " bytes is above this pool's limit of " +
+    return resource_exhausted("input of " + std::to_string(spec.input_bytes) +
+                              " bytes is above this pool's limit of " +
                               std::to_string(cfg.input_bytes_max));
   }
-  auto out = kernels::validate_task(spec.kernel_id, spec.kernel_version, spec.params, spec.input_bytes);
+  auto out =
+      kernels::validate_task(spec.kernel_id, spec.kernel_version, spec.params, spec.input_bytes);
   return out.ok() ? ok_status() : out.status();
 }
 
 static wire::ErrorCode submission_error(const Status& s) {
   switch (s.code()) {
-    case ErrorCode::not_found: return wire::ERROR_UNKNOWN_KERNEL;  // the registry has no such kernel
+    case ErrorCode::not_found:
+      return wire::ERROR_UNKNOWN_KERNEL;  // the registry has no such kernel
     case ErrorCode::invalid_argument: return wire::ERROR_INVALID_INPUT;
     case ErrorCode::resource_exhausted: return wire::ERROR_TOO_LARGE;
     default: return transport::to_wire_error(s);
@@ -39,7 +42,8 @@ std::optional<wire::TaskState> Scheduler::Impl::known_state(const TaskId& id) {
   if (auto view = engine->task_view(id)) return static_cast<wire::TaskState>(view->phase);
   if (receiving.count(id) != 0) return wire::TASK_RECEIVING;
   if (finalizing.count(id) != 0) return wire::TASK_UPLOADING;
-  if (auto stored = reader->task(id); stored.ok() && stored->has_value()) return wire_state((*stored)->state);
+  if (auto stored = reader->task(id); stored.ok() && stored->has_value())
+    return wire_state((*stored)->state);
   return std::nullopt;
 }
 
@@ -48,7 +52,8 @@ void Scheduler::Impl::on_submit(const std::string& peer, const wire::Envelope& e
   auto spec = decode_task_spec(as_bytes(sub.spec()));
   if (!spec.ok()) {
     ++stats.rejected_submissions;
-    return send_error(Side::clients, peer, env.message_id(), wire::ERROR_MALFORMED, spec.status().message());
+    return send_error(Side::clients, peer, env.message_id(), wire::ERROR_MALFORMED,
+                      spec.status().message());
   }
   Receiving r;
   r.spec_bytes.assign(sub.spec().begin(), sub.spec().end());
@@ -64,7 +69,8 @@ void Scheduler::Impl::on_submit(const std::string& peer, const wire::Envelope& e
   if (!verify_signature(r.spec.requester_key, r.spec_bytes, r.signature)) {
     ++stats.rejected_submissions;
     return send_error(Side::clients, peer, env.message_id(), wire::ERROR_BAD_SIGNATURE,
-                      "requester signature does not verify over the spec bytes", ByteView(r.task_id));
+                      "requester signature does not verify over the spec bytes",
+                      ByteView(r.task_id));
   }
   // The same spec again is the same task (task_id is its hash): answer, create nothing. The
   // original may still be in a batch being committed, so the answer waits for the next commit,
@@ -75,20 +81,23 @@ void Scheduler::Impl::on_submit(const std::string& peer, const wire::Envelope& e
     out.mutable_submitted()->set_task_id(r.task_id.data(), 32);
     out.mutable_submitted()->set_state(*state);
     out.mutable_submitted()->set_duplicate(true);
-    if (sub.notify() && engine->has_task(r.task_id)) watchers[r.task_id].emplace_back(peer, env.message_id());
+    if (sub.notify() && engine->has_task(r.task_id))
+      watchers[r.task_id].emplace_back(peer, env.message_id());
     after_commit.push_back({Side::clients, peer, std::move(out)});
     return;
   }
   if (Status s = check_submission(r.spec, cfg); !s.ok()) {
     ++stats.rejected_submissions;
-    return send_error(Side::clients, peer, env.message_id(), submission_error(s), s.message(), ByteView(r.task_id));
+    return send_error(Side::clients, peer, env.message_id(), submission_error(s), s.message(),
+                      ByteView(r.task_id));
   }
   if (sub.input_complete()) {
     Bytes input(sub.input().begin(), sub.input().end());
     return accept(r, std::move(input));
   }
   if (receiving.size() >= cfg.receiving_tasks_max) {
-    return send_error(Side::clients, peer, env.message_id(), wire::ERROR_BUSY, "too many uploads in progress; retry");
+    return send_error(Side::clients, peer, env.message_id(), wire::ERROR_BUSY,
+                      "too many uploads in progress; retry");
   }
   r.input = std::make_unique<transport::ChunkAssembler>(r.spec.input_bytes);
   r.started_ms = now();
@@ -100,7 +109,9 @@ void Scheduler::Impl::on_submit(const std::string& peer, const wire::Envelope& e
     first.set_data(sub.input());
     first.set_last(sub.input().size() == r.spec.input_bytes);
     auto added = r.input->add(first);
-    if (!added.ok()) return send_error(Side::clients, peer, env.message_id(), wire::ERROR_MALFORMED, added.status().message());
+    if (!added.ok())
+      return send_error(Side::clients, peer, env.message_id(), wire::ERROR_MALFORMED,
+                        added.status().message());
     if (*added) return accept(r, r.input->take());
   }
   TaskId id = r.task_id;
@@ -116,7 +127,9 @@ void Scheduler::Impl::on_submit(const std::string& peer, const wire::Envelope& e
 void Scheduler::Impl::expire_receiving(std::int64_t now_ms) {
   std::erase_if(receiving, [&](const auto& kv) {
     bool stale = now_ms - kv.second.started_ms > cfg.receiving_timeout_ms;
-    if (stale) spdlog::info("dropping submission {}: its input stopped arriving", to_hex(kv.first).substr(0, 16));
+    if (stale)
+      spdlog::info("dropping submission {}: its input stopped arriving",
+                   to_hex(kv.first).substr(0, 16));
     return stale;
   });
 }
@@ -126,7 +139,8 @@ void Scheduler::Impl::on_submit_chunk(const std::string& peer, const wire::Envel
   auto id = task_id_from(chunk.task_id());
   auto it = id ? receiving.find(*id) : receiving.end();
   if (it == receiving.end()) {
-    return send_error(Side::clients, peer, env.message_id(), wire::ERROR_UNKNOWN_TASK, "no submission awaiting input with that id");
+    return send_error(Side::clients, peer, env.message_id(), wire::ERROR_UNKNOWN_TASK,
+                      "no submission awaiting input with that id");
   }
   auto added = it->second.input->add(chunk);
   if (!added.ok()) {
@@ -148,9 +162,11 @@ void Scheduler::Impl::accept(Receiving& r, Bytes input) {
   if (input.size() != r.spec.input_bytes || result_digest(input) != r.spec.input_digest) {
     ++stats.rejected_submissions;
     return send_error(Side::clients, r.peer, r.reply_to, wire::ERROR_DIGEST_MISMATCH,
-                      "input does not match the size and digest in the signed spec", ByteView(r.task_id));
+                      "input does not match the size and digest in the signed spec",
+                      ByteView(r.task_id));
   }
-  auto out_bytes = kernels::validate_task(r.spec.kernel_id, r.spec.kernel_version, r.spec.params, input.size());
+  auto out_bytes =
+      kernels::validate_task(r.spec.kernel_id, r.spec.kernel_version, r.spec.params, input.size());
   const kernels::KernelInfo* info = kernels::find_kernel(r.spec.kernel_id, r.spec.kernel_version);
   verifier::NewTask t;
   t.task_id = r.task_id;
@@ -161,7 +177,8 @@ void Scheduler::Impl::accept(Receiving& r, Bytes input) {
   t.class_bound = info != nullptr && info->determinism == kernels::Determinism::arch;
   t.submitted_ms = now();
   if (Status s = engine->add_task(std::move(t), now()); !s.ok()) {
-    wire::ErrorCode code = s.code() == ErrorCode::resource_exhausted ? wire::ERROR_BUSY : transport::to_wire_error(s);
+    wire::ErrorCode code =
+        s.code() == ErrorCode::resource_exhausted ? wire::ERROR_BUSY : transport::to_wire_error(s);
     return send_error(Side::clients, r.peer, r.reply_to, code, s.message(), ByteView(r.task_id));
   }
   ledger::StoredTask stored;
@@ -195,7 +212,8 @@ std::optional<wire::TaskStatus> Scheduler::Impl::status_of(const TaskId& id) {
   if (!stored.ok() || !stored->has_value()) return std::nullopt;
   const ledger::StoredTask& t = **stored;
   wire::TaskStatus st;
-  if (!t.status_blob.empty() && st.ParseFromArray(t.status_blob.data(), static_cast<int>(t.status_blob.size()))) {
+  if (!t.status_blob.empty() &&
+      st.ParseFromArray(t.status_blob.data(), static_cast<int>(t.status_blob.size()))) {
     st.set_ledger_seq(t.ledger_seq);
     return st;
   }
@@ -208,9 +226,13 @@ std::optional<wire::TaskStatus> Scheduler::Impl::status_of(const TaskId& id) {
 
 void Scheduler::Impl::on_status(const std::string& peer, const wire::Envelope& env) {
   auto id = task_id_from(env.status_request().task_id());
-  if (!id) return send_error(Side::clients, peer, env.message_id(), wire::ERROR_MALFORMED, "task_id must be 32 bytes");
+  if (!id)
+    return send_error(Side::clients, peer, env.message_id(), wire::ERROR_MALFORMED,
+                      "task_id must be 32 bytes");
   auto st = status_of(*id);
-  if (!st) return send_error(Side::clients, peer, env.message_id(), wire::ERROR_UNKNOWN_TASK, "unknown task");
+  if (!st)
+    return send_error(Side::clients, peer, env.message_id(), wire::ERROR_UNKNOWN_TASK,
+                      "unknown task");
   wire::Envelope out;
   out.set_reply_to(env.message_id());
   *out.mutable_task_status() = std::move(*st);
@@ -220,22 +242,28 @@ void Scheduler::Impl::on_status(const std::string& peer, const wire::Envelope& e
 void Scheduler::Impl::on_result(const std::string& peer, const wire::Envelope& env) {
   const auto& req = env.result_request();
   auto id = task_id_from(req.task_id());
-  if (!id) return send_error(Side::clients, peer, env.message_id(), wire::ERROR_MALFORMED, "task_id must be 32 bytes");
+  if (!id)
+    return send_error(Side::clients, peer, env.message_id(), wire::ERROR_MALFORMED,
+                      "task_id must be 32 bytes");
   if (!result_cache || result_cache->first != *id) {
     auto out = reader->output(*id);
     if (!out.ok() || !out->has_value()) {
       auto st = status_of(*id);
-      std::string why = st ? "task is " + wire::TaskState_Name(st->state()) + ", no result to fetch" : "unknown task";
-      return send_error(Side::clients, peer, env.message_id(), st ? wire::ERROR_WRONG_STATE : wire::ERROR_UNKNOWN_TASK,
-                        why, ByteView(*id));
+      std::string why = st ? "task is " + wire::TaskState_Name(st->state()) + ", no result to fetch"
+                           : "unknown task";
+      return send_error(Side::clients, peer, env.message_id(),
+                        st ? wire::ERROR_WRONG_STATE : wire::ERROR_UNKNOWN_TASK, why,
+                        ByteView(*id));
     }
     result_cache.emplace(*id, std::move(**out));
   }
   wire::Envelope out;
   out.set_reply_to(env.message_id());
-  std::size_t chunk = std::min<std::uint64_t>(req.length() == 0 ? transport::kDefaultChunkBytes : req.length(),
-                                              transport::kDefaultChunkBytes);
-  *out.mutable_result_chunk() = transport::make_chunk(ByteView(*id), result_cache->second, req.offset(), chunk);
+  std::size_t chunk =
+      std::min<std::uint64_t>(req.length() == 0 ? transport::kDefaultChunkBytes : req.length(),
+                              transport::kDefaultChunkBytes);
+  *out.mutable_result_chunk() =
+      transport::make_chunk(ByteView(*id), result_cache->second, req.offset(), chunk);
   send(Side::clients, peer, std::move(out));
 }
 

@@ -85,7 +85,9 @@ class CommitWriter {
       std::optional<Job> job;
       {
         std::unique_lock lock(mu_);
-        cv_.wait(lock, [&] { return stopping_ || (pending_.has_value() && !done_.has_value() && !working_); });
+        cv_.wait(lock, [&] {
+          return stopping_ || (pending_.has_value() && !done_.has_value() && !working_);
+        });
         if (stopping_ && !pending_.has_value()) return;
         job = std::move(pending_);
         working_ = true;

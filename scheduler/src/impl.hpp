@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "commit_writer.hpp"
 #include "gpoc/ledger/ledger.hpp"
 #include "gpoc/proto/gpoc.pb.h"
 #include "gpoc/scheduler/scheduler.hpp"
@@ -15,7 +16,6 @@
 #include "gpoc/transport/envelope.hpp"
 #include "gpoc/transport/socket.hpp"
 #include "gpoc/verifier/engine.hpp"
-#include "commit_writer.hpp"
 
 namespace gpoc::scheduler {
 
@@ -75,18 +75,18 @@ struct Scheduler::Impl {
   std::unique_ptr<CommitWriter<Outgoing>> writer;
 
   std::unordered_map<std::string, WorkerSession> sessions;  // by worker routing id
-  std::map<PublicKey, std::string> peer_of;                  // registered worker -> routing id
-  std::map<TaskId, Bytes> inputs;                            // inputs of active tasks
+  std::map<PublicKey, std::string> peer_of;                 // registered worker -> routing id
+  std::map<TaskId, Bytes> inputs;                           // inputs of active tasks
   std::map<TaskId, Receiving> receiving;
   std::map<TaskId, Upload> uploads;
-  std::map<TaskId, Bytes> outputs;                           // verified outputs awaiting commit
+  std::map<TaskId, Bytes> outputs;  // verified outputs awaiting commit
   std::map<TaskId, std::vector<std::pair<std::string, std::uint64_t>>> watchers;
-  std::optional<std::pair<TaskId, Bytes>> result_cache;      // last result served in chunks
+  std::optional<std::pair<TaskId, Bytes>> result_cache;  // last result served in chunks
 
   ledger::Batch batch;
   std::vector<Outgoing> after_commit;  // replies that promise durability wait for the commit
   std::vector<TaskId> batch_finished;  // tasks whose final record is in `batch`
-  std::int64_t batch_since_ms = -1;     // when the first write or reply went into `batch`
+  std::int64_t batch_since_ms = -1;    // when the first write or reply went into `batch`
   std::map<TaskId, wire::TaskStatus> finalizing;  // finished, record not yet durable
   SchedulerStats stats;
 
@@ -101,7 +101,8 @@ struct Scheduler::Impl {
   void on_register(const std::string& peer, const wire::Envelope& env);
   void on_output_chunk(const PublicKey& worker, const std::string& peer, const wire::Envelope& env);
   void on_input_request(const std::string& peer, const wire::Envelope& env);
-  void refuse_if_error(const std::string& peer, std::uint64_t reply_to, const Status& s, ByteView task_id);
+  void refuse_if_error(const std::string& peer, std::uint64_t reply_to, const Status& s,
+                       ByteView task_id);
 
   // client side (client_handlers.cpp)
   void on_client_message(transport::Incoming& in);
@@ -118,10 +119,10 @@ struct Scheduler::Impl {
   Status resume_unfinished();
   void apply_actions();
   void on_finish(verifier::FinishAction& f);
-  Status flush();          // hands the batch to the writer when it is free and due
+  Status flush();                     // hands the batch to the writer when it is free and due
   std::int64_t flush_due_ms() const;  // when a waiting batch must go, or -1
-  Status collect_commit();  // sends the replies of a committed batch
-  Status drain();           // at shutdown: commits everything still pending
+  Status collect_commit();            // sends the replies of a committed batch
+  Status drain();                     // at shutdown: commits everything still pending
 };
 
 wire::TaskStatus to_wire_status(const verifier::TaskView& v);

@@ -52,8 +52,8 @@ void Scheduler::Impl::send(Side side, const std::string& peer, wire::Envelope en
   if (!s.ok()) spdlog::debug("send to {} failed: {}", to_hex(as_bytes(peer)), s.to_string());
 }
 
-void Scheduler::Impl::send_error(Side side, const std::string& peer, std::uint64_t reply_to, wire::ErrorCode code,
-                                 std::string message, ByteView task_id) {
+void Scheduler::Impl::send_error(Side side, const std::string& peer, std::uint64_t reply_to,
+                                 wire::ErrorCode code, std::string message, ByteView task_id) {
   send(side, peer, transport::make_error(reply_to, code, std::move(message), task_id));
 }
 
@@ -92,7 +92,8 @@ void Scheduler::Impl::apply_actions() {
     auto peer = peer_of.find(to);
     if (peer == peer_of.end()) continue;  // the worker is gone; the engine replaces its replica
     Status s = workers.send(peer->second, std::move(env));
-    if (s.code() == ErrorCode::unavailable) engine->worker_lost(to, now(), "worker connection is gone");
+    if (s.code() == ErrorCode::unavailable)
+      engine->worker_lost(to, now(), "worker connection is gone");
   }
 }
 
@@ -144,7 +145,8 @@ void Scheduler::Impl::on_finish(verifier::FinishAction& f) {
   if (f.record.completed) {
     spdlog::debug("task {} committed (ledger entry {})", to_hex(id).substr(0, 16), seq);
   } else {
-    spdlog::info("task {} failed: {} (ledger entry {})", to_hex(id).substr(0, 16), f.record.reason, seq);
+    spdlog::info("task {} failed: {} (ledger entry {})", to_hex(id).substr(0, 16), f.record.reason,
+                 seq);
   }
 }
 
@@ -199,8 +201,9 @@ Status Scheduler::Impl::drain() {
 // Unfinished tasks come back into the engine; their contributions were not durable, so dispatch
 // starts again, and a task already past its final deadline fails with the reason.
 Status Scheduler::Impl::resume_unfinished() {
-  GPOC_ASSIGN_OR_RETURN(auto tasks, ledger->tasks_in_states({wire::TASK_PENDING, wire::TASK_RUNNING,
-                                                             wire::TASK_REVEALING, wire::TASK_UPLOADING}));
+  GPOC_ASSIGN_OR_RETURN(auto tasks,
+                        ledger->tasks_in_states({wire::TASK_PENDING, wire::TASK_RUNNING,
+                                                 wire::TASK_REVEALING, wire::TASK_UPLOADING}));
   for (ledger::StoredTask& t : tasks) {
     auto spec = decode_task_spec(t.spec);
     if (!spec.ok()) return data_loss("stored task " + to_hex(t.task_id) + " has a bad spec");
@@ -224,7 +227,8 @@ Result<std::unique_ptr<Scheduler>> Scheduler::create(SchedulerConfig config, con
   transport::Limits limits = config.limits;
   auto impl = std::make_unique<Impl>(std::move(config), clock, limits);
   Impl& s = *impl;
-  if (s.cfg.category_time_ms.empty()) return invalid_argument("at least one category time is needed");
+  if (s.cfg.category_time_ms.empty())
+    return invalid_argument("at least one category time is needed");
   for (std::int64_t t : s.cfg.category_time_ms) {
     if (t <= 0) return invalid_argument("category times must be positive milliseconds");
   }
@@ -233,12 +237,14 @@ Result<std::unique_ptr<Scheduler>> Scheduler::create(SchedulerConfig config, con
                             std::to_string(ledger::kBlobBytesMax) + " bytes");
   }
   if (s.cfg.heartbeat_interval_ms < 10 || s.cfg.heartbeat_liveness < 2) {
-    return invalid_argument("heartbeats need an interval of at least 10 ms and a liveness of at least 2");
+    return invalid_argument(
+        "heartbeats need an interval of at least 10 ms and a liveness of at least 2");
   }
   GPOC_RETURN_IF_ERROR(s.lock_data_dir());
   GPOC_ASSIGN_OR_RETURN(s.ledger, ledger::Ledger::open(s.cfg.data_dir));
   bool created = false;
-  GPOC_ASSIGN_OR_RETURN(s.pool_key, load_or_create_key_file(s.cfg.data_dir / "scheduler.key", &created));
+  GPOC_ASSIGN_OR_RETURN(s.pool_key,
+                        load_or_create_key_file(s.cfg.data_dir / "scheduler.key", &created));
   if (created) spdlog::info("created pool key {}", (s.cfg.data_dir / "scheduler.key").string());
   verifier::PoolConfig pc;
   pc.pool_id = s.pool_key.public_key();
@@ -251,7 +257,8 @@ Result<std::unique_ptr<Scheduler>> Scheduler::create(SchedulerConfig config, con
   GPOC_RETURN_IF_ERROR(s.resume_unfinished());
   s.next_seq = s.ledger->size() + 1;
   GPOC_ASSIGN_OR_RETURN(s.reader, ledger::Ledger::open(s.cfg.data_dir, /*read_only=*/true));
-  std::string wake_ep = "inproc://gpoc-commit-" + std::to_string(reinterpret_cast<std::uintptr_t>(&s));
+  std::string wake_ep =
+      "inproc://gpoc-commit-" + std::to_string(reinterpret_cast<std::uintptr_t>(&s));
   s.writer_wake.set(zmq::sockopt::linger, 0);
   s.writer_wake.bind(wake_ep);
   s.writer = std::make_unique<CommitWriter<Outgoing>>(*s.ledger, s.ctx.raw(), wake_ep);
@@ -264,13 +271,15 @@ Result<std::unique_ptr<Scheduler>> Scheduler::create(SchedulerConfig config, con
     tmp += ".tmp";
     {
       std::ofstream out(tmp);
-      out << "{\"client_endpoint\": \"" << s.client_ep << "\", \"worker_endpoint\": \"" << s.worker_ep
-          << "\", \"pool_id\": \"" << to_hex(s.pool_key.public_key()) << "\", \"pid\": " << ::getpid() << "}\n";
+      out << "{\"client_endpoint\": \"" << s.client_ep << "\", \"worker_endpoint\": \""
+          << s.worker_ep << "\", \"pool_id\": \"" << to_hex(s.pool_key.public_key())
+          << "\", \"pid\": " << ::getpid() << "}\n";
     }
     std::filesystem::rename(tmp, s.cfg.ready_file);
   }
   spdlog::info("scheduler for pool {} on clients {} and workers {}; ledger {} entries",
-               to_hex(s.pool_key.public_key()).substr(0, 16), s.client_ep, s.worker_ep, s.ledger->size());
+               to_hex(s.pool_key.public_key()).substr(0, 16), s.client_ep, s.worker_ep,
+               s.ledger->size());
   return std::unique_ptr<Scheduler>(new Scheduler(std::move(impl)));
 }
 
@@ -311,8 +320,7 @@ Status Scheduler::run(const std::atomic<bool>& stop) {
     for (std::size_t idx : ready) {
       if (idx == 2) {
         zmq::message_t m;
-        while (s.writer_wake.recv(m, zmq::recv_flags::dontwait)) {
-        }
+        while (s.writer_wake.recv(m, zmq::recv_flags::dontwait)) {}
         continue;
       }
       transport::RouterSocket& sock = idx == 0 ? s.clients : s.workers;

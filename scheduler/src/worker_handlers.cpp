@@ -24,14 +24,16 @@ static constexpr std::size_t kWorkersMax = 10'000;
 void Scheduler::Impl::on_hello(const std::string& peer, const wire::Envelope& env) {
   const std::string& key = env.hello().worker_key();
   if (key.size() != 32) {
-    send_error(Side::workers, peer, env.message_id(), wire::ERROR_MALFORMED, "worker_key must be 32 bytes");
+    send_error(Side::workers, peer, env.message_id(), wire::ERROR_MALFORMED,
+               "worker_key must be 32 bytes");
     return;
   }
   // Every connection that says hello gets a session; ones that never register must not pile up.
   if (sessions.size() >= kSessionsMax && sessions.count(peer) == 0) {
     std::erase_if(sessions, [](const auto& kv) { return !kv.second.registered; });
     if (sessions.size() >= kSessionsMax) {
-      send_error(Side::workers, peer, env.message_id(), wire::ERROR_BUSY, "too many worker connections");
+      send_error(Side::workers, peer, env.message_id(), wire::ERROR_BUSY,
+                 "too many worker connections");
       return;
     }
   }
@@ -52,7 +54,8 @@ void Scheduler::Impl::on_register(const std::string& peer, const wire::Envelope&
   auto it = sessions.find(peer);
   const wire::Register& reg = env.register_();
   if (it == sessions.end() || !it->second.challenged) {
-    send_error(Side::workers, peer, env.message_id(), wire::ERROR_NOT_REGISTERED, "send hello first");
+    send_error(Side::workers, peer, env.message_id(), wire::ERROR_NOT_REGISTERED,
+               "send hello first");
     return;
   }
   WorkerSession& s = it->second;
@@ -61,29 +64,33 @@ void Scheduler::Impl::on_register(const std::string& peer, const wire::Envelope&
   bool sig_ok = reg.signature().size() == sig.size();
   if (sig_ok) std::copy(reg.signature().begin(), reg.signature().end(), sig.begin());
   if (!st.ok() || st->pool_id != pool_key.public_key() || st->challenge != s.challenge ||
-      st->worker_key != s.key || !sig_ok || !verify_signature(s.key, as_bytes(reg.statement()), sig)) {
+      st->worker_key != s.key || !sig_ok ||
+      !verify_signature(s.key, as_bytes(reg.statement()), sig)) {
     s.challenged = false;  // one answer per challenge
     send_error(Side::workers, peer, env.message_id(), wire::ERROR_BAD_SIGNATURE,
                "registration does not answer this pool's challenge with the worker's key");
     return;
   }
   if (reg.kernels_size() > static_cast<int>(kKernelsPerWorkerMax)) {
-    send_error(Side::workers, peer, env.message_id(), wire::ERROR_TOO_LARGE, "too many kernels listed");
+    send_error(Side::workers, peer, env.message_id(), wire::ERROR_TOO_LARGE,
+               "too many kernels listed");
     return;
   }
   std::set<std::string> kernels(reg.kernels().begin(), reg.kernels().end());
   auto old = peer_of.find(s.key);
   if (old == peer_of.end() && peer_of.size() >= kWorkersMax) {
-    send_error(Side::workers, peer, env.message_id(), wire::ERROR_BUSY, "this pool has its maximum number of workers");
+    send_error(Side::workers, peer, env.message_id(), wire::ERROR_BUSY,
+               "this pool has its maximum number of workers");
     return;
   }
   if (old != peer_of.end() && old->second != peer) sessions.erase(old->second);  // reconnected
   peer_of[s.key] = peer;
   s.registered = true;
   s.challenged = false;
-  engine->worker_registered(s.key, st->exec_class, reg.slots() == 0 ? 1 : reg.slots(), std::move(kernels), now());
-  spdlog::info("worker {} registered: {} ({}, {} slots)", to_hex(s.key).substr(0, 16), st->exec_class,
-               reg.device().name(), reg.slots());
+  engine->worker_registered(s.key, st->exec_class, reg.slots() == 0 ? 1 : reg.slots(),
+                            std::move(kernels), now());
+  spdlog::info("worker {} registered: {} ({}, {} slots)", to_hex(s.key).substr(0, 16),
+               st->exec_class, reg.device().name(), reg.slots());
   wire::Envelope out;
   out.set_reply_to(env.message_id());
   auto* r = out.mutable_registered();
@@ -99,23 +106,27 @@ void Scheduler::Impl::on_input_request(const std::string& peer, const wire::Enve
   auto id = task_id_from(req.task_id());
   auto it = id ? inputs.find(*id) : inputs.end();
   if (it == inputs.end()) {
-    send_error(Side::workers, peer, env.message_id(), wire::ERROR_UNKNOWN_TASK, "no active task with that id");
+    send_error(Side::workers, peer, env.message_id(), wire::ERROR_UNKNOWN_TASK,
+               "no active task with that id");
     return;
   }
   wire::Envelope out;
   out.set_reply_to(env.message_id());
-  std::size_t chunk = std::min<std::uint64_t>(req.length() == 0 ? transport::kDefaultChunkBytes : req.length(),
-                                              transport::kDefaultChunkBytes);
-  *out.mutable_input_chunk() = transport::make_chunk(ByteView(*id), it->second, req.offset(), chunk);
+  std::size_t chunk =
+      std::min<std::uint64_t>(req.length() == 0 ? transport::kDefaultChunkBytes : req.length(),
+                              transport::kDefaultChunkBytes);
+  *out.mutable_input_chunk() =
+      transport::make_chunk(ByteView(*id), it->second, req.offset(), chunk);
   send(Side::workers, peer, std::move(out));
 }
 
-void Scheduler::Impl::on_output_chunk(const PublicKey& worker, const std::string& peer, const wire::Envelope& env) {
+void Scheduler::Impl::on_output_chunk(const PublicKey& worker, const std::string& peer,
+                                      const wire::Envelope& env) {
   const wire::DataChunk& chunk = env.output_chunk();
   auto id = task_id_from(chunk.task_id());
   if (!id || engine->uploader(*id) != worker) {
-    send_error(Side::workers, peer, env.message_id(), wire::ERROR_WRONG_STATE, "no upload was requested from you",
-               as_bytes(chunk.task_id()));
+    send_error(Side::workers, peer, env.message_id(), wire::ERROR_WRONG_STATE,
+               "no upload was requested from you", as_bytes(chunk.task_id()));
     return;
   }
   Upload& up = uploads[*id];
@@ -143,9 +154,10 @@ void Scheduler::Impl::on_output_chunk(const PublicKey& worker, const std::string
 
 // Accepted worker messages get no reply: what the worker needs next (a reveal request, an upload
 // request, an abort) is the acknowledgement. A refusal is always answered, with the reason.
-void Scheduler::Impl::refuse_if_error(const std::string& peer, std::uint64_t reply_to, const Status& s,
-                                      ByteView task_id) {
-  if (!s.ok()) send_error(Side::workers, peer, reply_to, transport::to_wire_error(s), s.message(), task_id);
+void Scheduler::Impl::refuse_if_error(const std::string& peer, std::uint64_t reply_to,
+                                      const Status& s, ByteView task_id) {
+  if (!s.ok())
+    send_error(Side::workers, peer, reply_to, transport::to_wire_error(s), s.message(), task_id);
 }
 
 void Scheduler::Impl::on_worker_message(transport::Incoming& in) {
@@ -157,7 +169,8 @@ void Scheduler::Impl::on_worker_message(transport::Incoming& in) {
   }
   auto it = sessions.find(in.peer);
   if (it == sessions.end() || !it->second.registered) {
-    send_error(Side::workers, in.peer, env.message_id(), wire::ERROR_NOT_REGISTERED, "register first");
+    send_error(Side::workers, in.peer, env.message_id(), wire::ERROR_NOT_REGISTERED,
+               "register first");
     return;
   }
   const PublicKey worker = it->second.key;
@@ -165,7 +178,8 @@ void Scheduler::Impl::on_worker_message(transport::Incoming& in) {
     // Declared lost (silent too long): its replicas were replaced. It must register again, and
     // telling it so is what makes it do that.
     it->second.registered = false;
-    spdlog::info("worker {} was declared lost; asking it to register again", to_hex(worker).substr(0, 16));
+    spdlog::info("worker {} was declared lost; asking it to register again",
+                 to_hex(worker).substr(0, 16));
     send_error(Side::workers, in.peer, env.message_id(), wire::ERROR_NOT_REGISTERED,
                "this worker was declared lost; register again");
     return;
@@ -199,12 +213,13 @@ void Scheduler::Impl::on_worker_message(transport::Incoming& in) {
     case wire::Envelope::kTaskFailure: {
       auto id = task_id_from(env.task_failure().task_id());
       // Peer text is echoed into status replies: keep it short and valid UTF-8.
-      if (id) (void)engine->on_task_failure(worker, *id, transport::valid_utf8(env.task_failure().reason(), 512), now());
+      if (id)
+        (void)engine->on_task_failure(
+            worker, *id, transport::valid_utf8(env.task_failure().reason(), 512), now());
       return;
     }
     case wire::Envelope::kAck:
-    case wire::Envelope::kError:
-      return;  // workers acknowledge aborts; nothing to do
+    case wire::Envelope::kError: return;  // workers acknowledge aborts; nothing to do
     default:
       send_error(Side::workers, in.peer, env.message_id(), wire::ERROR_MALFORMED,
                  "message not accepted on the worker endpoint");

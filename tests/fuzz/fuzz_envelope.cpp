@@ -39,8 +39,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const ErrorCode code = env.status().code();
     FUZZ_CHECK(code == ErrorCode::invalid_argument || code == ErrorCode::failed_precondition);
     FUZZ_CHECK(!env.status().message().empty());
-    const Bytes reply = encode(make_error(peek.message_id, wire::ERROR_MALFORMED,
-                                          env.status().message()));
+    const Bytes reply =
+        encode(make_error(peek.message_id, wire::ERROR_MALFORMED, env.status().message()));
     FUZZ_CHECK(reply.size() <= 64 + kErrorMessageMax);
     FUZZ_CHECK(decode(reply, kMaxBytes).ok());
     return 0;

@@ -24,10 +24,20 @@ void put(const std::string& target, const std::string& name, const Bytes& b) {
       .write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
 }
 
-Bytes cut(Bytes b, std::size_t drop) { b.resize(b.size() > drop ? b.size() - drop : 0); return b; }
-Bytes plus(Bytes b, std::uint8_t x) { b.push_back(x); return b; }
+Bytes cut(Bytes b, std::size_t drop) {
+  b.resize(b.size() > drop ? b.size() - drop : 0);
+  return b;
+}
+Bytes plus(Bytes b, std::uint8_t x) {
+  b.push_back(x);
+  return b;
+}
 
-PublicKey key(std::uint8_t fill) { PublicKey k; k.fill(fill); return k; }
+PublicKey key(std::uint8_t fill) {
+  PublicKey k;
+  k.fill(fill);
+  return k;
+}
 
 void envelopes() {
   using transport::encode;

@@ -74,12 +74,19 @@ void mutate(Input& in, const std::vector<Input>& seeds, std::mt19937_64& rng, st
   auto pick = [&](std::size_t n) { return n == 0 ? 0 : static_cast<std::size_t>(rng() % n); };
   const std::size_t pos = pick(in.size() + 1);
   switch (rng() % 8) {
-    case 0: if (!in.empty()) in[pick(in.size())] ^= static_cast<std::uint8_t>(1u << (rng() % 8)); break;
-    case 1: if (!in.empty()) in[pick(in.size())] = kInteresting[pick(sizeof(kInteresting))]; break;
-    case 2: if (!in.empty()) in[pick(in.size())] = static_cast<std::uint8_t>(rng()); break;
+    case 0:
+      if (!in.empty()) in[pick(in.size())] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
+      break;
+    case 1:
+      if (!in.empty()) in[pick(in.size())] = kInteresting[pick(sizeof(kInteresting))];
+      break;
+    case 2:
+      if (!in.empty()) in[pick(in.size())] = static_cast<std::uint8_t>(rng());
+      break;
     case 3: {
       const std::size_t n = 1 + pick(8);
-      for (std::size_t i = 0; i < n; ++i) in.insert(in.begin() + pos, static_cast<std::uint8_t>(rng()));
+      for (std::size_t i = 0; i < n; ++i)
+        in.insert(in.begin() + pos, static_cast<std::uint8_t>(rng()));
       break;
     }
     case 4: {
@@ -115,11 +122,16 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&] { return i + 1 < argc ? std::strtoull(argv[++i], nullptr, 10) : 0ull; };
-    if (a == "--iterations") iterations = next();
-    else if (a == "--seed") seed = next();
-    else if (a == "--max-ms") max_ms = next();
-    else if (a == "--max-len") max_len = static_cast<std::size_t>(next());
-    else roots.emplace_back(a);
+    if (a == "--iterations")
+      iterations = next();
+    else if (a == "--seed")
+      seed = next();
+    else if (a == "--max-ms")
+      max_ms = next();
+    else if (a == "--max-len")
+      max_len = static_cast<std::size_t>(next());
+    else
+      roots.emplace_back(a);
   }
   std::signal(SIGABRT, on_crash);
   std::signal(SIGSEGV, on_crash);
@@ -143,6 +155,7 @@ int main(int argc, char** argv) {
               seeds.size(), static_cast<unsigned long long>(done),
               static_cast<unsigned long long>(iterations), static_cast<unsigned long long>(seed),
               static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         std::chrono::steady_clock::now() - start).count()));
+                                         std::chrono::steady_clock::now() - start)
+                                         .count()));
   return 0;
 }

@@ -44,14 +44,16 @@ std::string PoolTest::log_of(const std::string& name) const {
   return s.str();
 }
 
-void PoolTest::start_scheduler(const std::string& client_ep, const std::string& worker_ep, const std::string& categories_ms) {
+void PoolTest::start_scheduler(const std::string& client_ep, const std::string& worker_ep,
+                               const std::string& categories_ms) {
   std::filesystem::remove(dir_ / "ready.json");
-  auto p = Process::spawn({GPOC_BINARY, "scheduler", "--data-dir", (dir_ / "pool").string(), "--client-endpoint",
-                           client_ep.empty() ? "tcp://127.0.0.1:*" : client_ep, "--worker-endpoint",
-                           worker_ep.empty() ? "tcp://127.0.0.1:*" : worker_ep, "--ready-file",
-                           (dir_ / "ready.json").string(), "--category-times-ms", categories_ms, "--heartbeat-ms", "100",
-                           "--liveness", "3", "--log-level", "debug"},
-                          dir_ / "scheduler.log");
+  auto p = Process::spawn(
+      {GPOC_BINARY, "scheduler", "--data-dir", (dir_ / "pool").string(), "--client-endpoint",
+       client_ep.empty() ? "tcp://127.0.0.1:*" : client_ep, "--worker-endpoint",
+       worker_ep.empty() ? "tcp://127.0.0.1:*" : worker_ep, "--ready-file",
+       (dir_ / "ready.json").string(), "--category-times-ms", categories_ms, "--heartbeat-ms",
+       "100", "--liveness", "3", "--log-level", "debug"},
+      dir_ / "scheduler.log");
   ASSERT_TRUE(p.ok()) << p.status().to_string();
   scheduler_ = std::make_unique<Process>(std::move(*p));
   for (int i = 0; i < 1000 && !std::filesystem::exists(dir_ / "ready.json"); ++i) {
@@ -66,15 +68,17 @@ void PoolTest::start_scheduler(const std::string& client_ep, const std::string& 
 }
 
 Process& PoolTest::start_worker(int n, const std::vector<std::string>& extra) {
-  std::vector<std::string> argv = {GPOC_BINARY, "worker", "--scheduler", worker_ep_, "--key",
-                                   (dir_ / ("worker-" + std::to_string(n) + ".key")).string(), "--cpu",
-                                   "--log-level", "debug"};
+  std::vector<std::string> argv = {
+      GPOC_BINARY, "worker",      "--scheduler",
+      worker_ep_,  "--key",       (dir_ / ("worker-" + std::to_string(n) + ".key")).string(),
+      "--cpu",     "--log-level", "debug"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   auto p = Process::spawn(argv, dir_ / ("worker-" + std::to_string(n) + ".log"));
   EXPECT_TRUE(p.ok()) << p.status().to_string();
   workers_.push_back(std::make_unique<Process>(std::move(*p)));
   auto key = dir_ / ("worker-" + std::to_string(n) + ".key");
-  for (int i = 0; i < 500 && !std::filesystem::exists(key); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 500 && !std::filesystem::exists(key); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   return *workers_.back();
 }
 
@@ -99,7 +103,8 @@ client::PreparedTask PoolTest::prepare(const client::SubmitOptions& o, const Byt
   return std::move(*t);
 }
 
-wire::TaskStatus PoolTest::submit_and_wait(const client::SubmitOptions& o, const Bytes& input, int timeout_ms) {
+wire::TaskStatus PoolTest::submit_and_wait(const client::SubmitOptions& o, const Bytes& input,
+                                           int timeout_ms) {
   auto t = prepare(o, input);
   auto sub = requester().submit(t);
   EXPECT_TRUE(sub.ok()) << sub.status().to_string();

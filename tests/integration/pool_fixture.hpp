@@ -26,7 +26,8 @@ class PoolTest : public ::testing::Test {
   PublicKey worker_key(int n) const;
   client::Client& requester();
   client::PreparedTask prepare(const client::SubmitOptions& o, const Bytes& input);
-  wire::TaskStatus submit_and_wait(const client::SubmitOptions& o, const Bytes& input, int timeout_ms = 20'000);
+  wire::TaskStatus submit_and_wait(const client::SubmitOptions& o, const Bytes& input,
+                                   int timeout_ms = 20'000);
   int ledger_verify();  // exit code of `gpoc ledger verify`
   std::string log_of(const std::string& name) const;
 

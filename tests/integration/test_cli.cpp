@@ -15,7 +15,8 @@ namespace gpoc::testing {
 namespace {
 
 // Runs gpoc with arguments; returns (exit code, stdout+stderr).
-std::pair<int, std::string> run_gpoc(const std::filesystem::path& dir, std::vector<std::string> args,
+std::pair<int, std::string> run_gpoc(const std::filesystem::path& dir,
+                                     std::vector<std::string> args,
                                      std::map<std::string, std::string> env = {}) {
   args.insert(args.begin(), GPOC_BINARY);
   std::filesystem::path log = dir / "cli-out.log";
@@ -32,7 +33,8 @@ std::pair<int, std::string> run_gpoc(const std::filesystem::path& dir, std::vect
 }
 
 void write_file(const std::filesystem::path& p, const Bytes& b) {
-  std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+  std::ofstream(p, std::ios::binary)
+      .write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
 }
 
 Bytes read_file(const std::filesystem::path& p) {
@@ -46,10 +48,13 @@ TEST_F(PoolTest, RequesterCommandsSubmitFollowAndFetch) {
   Bytes input = random_bytes(4 * 10'000, 9);
   write_file(dir_ / "in.bin", input);
   std::map<std::string, std::string> env = {{"XDG_CONFIG_HOME", (dir_ / "config").string()}};
-  auto [rc, out] = run_gpoc(dir_, {"submit", "--scheduler", client_ep_, "--kernel", "sort_u32", "--input",
-                                   (dir_ / "in.bin").string(), "--trust", "5", "--wait", "--json"}, env);
+  auto [rc, out] = run_gpoc(dir_,
+                            {"submit", "--scheduler", client_ep_, "--kernel", "sort_u32", "--input",
+                             (dir_ / "in.bin").string(), "--trust", "5", "--wait", "--json"},
+                            env);
   ASSERT_EQ(rc, 0) << out;
-  EXPECT_TRUE(std::filesystem::exists(dir_ / "config" / "gpoc" / "requester.key"));  // created on first use
+  EXPECT_TRUE(
+      std::filesystem::exists(dir_ / "config" / "gpoc" / "requester.key"));  // created on first use
   auto j = nlohmann::json::parse(out.substr(out.find('{')));
   EXPECT_EQ(j["state"], "COMPLETED");
   std::string id = j["task_id"];
@@ -57,7 +62,8 @@ TEST_F(PoolTest, RequesterCommandsSubmitFollowAndFetch) {
   ASSERT_EQ(rc2, 0) << status;
   EXPECT_NE(status.find("COMPLETED"), std::string::npos) << status;
   EXPECT_NE(status.find("(winner)"), std::string::npos) << status;
-  auto [rc3, fetched] = run_gpoc(dir_, {"result", "--scheduler", client_ep_, id, "-o", (dir_ / "out.bin").string()}, env);
+  auto [rc3, fetched] = run_gpoc(
+      dir_, {"result", "--scheduler", client_ep_, id, "-o", (dir_ / "out.bin").string()}, env);
   ASSERT_EQ(rc3, 0) << fetched;
   auto expect = kernels::make_cpu_backend()->run("sort_u32", 1, {}, input);
   ASSERT_TRUE(expect.ok());
@@ -68,12 +74,16 @@ TEST_F(PoolTest, BadInputGetsAClearErrorAndNothingIsCreated) {
   start_scheduler();
   write_file(dir_ / "odd.bin", random_bytes(1001, 1));
   std::map<std::string, std::string> env = {{"XDG_CONFIG_HOME", (dir_ / "config").string()}};
-  auto [rc, out] = run_gpoc(dir_, {"submit", "--scheduler", client_ep_, "--kernel", "sha256", "--param",
-                                   "record_bytes=64", "--input", (dir_ / "odd.bin").string()}, env);
+  auto [rc, out] = run_gpoc(dir_,
+                            {"submit", "--scheduler", client_ep_, "--kernel", "sha256", "--param",
+                             "record_bytes=64", "--input", (dir_ / "odd.bin").string()},
+                            env);
   EXPECT_EQ(rc, 1);
   EXPECT_NE(out.find("not a multiple of record_bytes=64"), std::string::npos) << out;
-  auto [rc2, out2] = run_gpoc(dir_, {"submit", "--scheduler", client_ep_, "--kernel", "no_such_kernel", "--input",
-                                     (dir_ / "odd.bin").string()}, env);
+  auto [rc2, out2] = run_gpoc(dir_,
+                              {"submit", "--scheduler", client_ep_, "--kernel", "no_such_kernel",
+                               "--input", (dir_ / "odd.bin").string()},
+                              env);
   EXPECT_EQ(rc2, 1);
   EXPECT_NE(out2.find("no_such_kernel"), std::string::npos) << out2;
   auto [rc3, out3] = run_gpoc(dir_, {"status", "--scheduler", client_ep_, "zz"}, env);
@@ -81,22 +91,27 @@ TEST_F(PoolTest, BadInputGetsAClearErrorAndNothingIsCreated) {
   EXPECT_NE(out3.find("64 hex"), std::string::npos) << out3;
 }
 
-// Changes one byte of one entry's body behind the ledger's back, as an attacker with the file would.
+// Changes one byte of one entry's body behind the ledger's back, as an attacker with the file
+// would.
 void tamper_entry(const std::filesystem::path& db_path, int seq) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
   // The schema's triggers refuse updates to entries; an attacker with the file just drops them.
   char* err = nullptr;
   std::vector<std::string> triggers;
-  sqlite3_exec(db, "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='entries'",
-               [](void* v, int, char** cols, char**) {
-                 static_cast<std::vector<std::string>*>(v)->push_back(cols[0]);
-                 return 0;
-               },
-               &triggers, &err);
-  for (const auto& t : triggers) sqlite3_exec(db, ("DROP TRIGGER " + t).c_str(), nullptr, nullptr, nullptr);
-  std::string upd = "UPDATE entries SET body = CAST(substr(body,1,20) || X'00' || substr(body,22) AS BLOB) WHERE seq=" +
-                    std::to_string(seq);
+  sqlite3_exec(
+      db, "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='entries'",
+      [](void* v, int, char** cols, char**) {
+        static_cast<std::vector<std::string>*>(v)->push_back(cols[0]);
+        return 0;
+      },
+      &triggers, &err);
+  for (const auto& t : triggers)
+    sqlite3_exec(db, ("DROP TRIGGER " + t).c_str(), nullptr, nullptr, nullptr);
+  std::string upd =
+      "UPDATE entries SET body = CAST(substr(body,1,20) || X'00' || substr(body,22) AS BLOB) WHERE "
+      "seq=" +
+      std::to_string(seq);
   ASSERT_EQ(sqlite3_exec(db, upd.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
   EXPECT_EQ(sqlite3_changes(db), 1);
   sqlite3_close(db);
@@ -116,7 +131,8 @@ TEST_F(PoolTest, LedgerVerifyNamesTheFirstTamperedEntry) {
   ASSERT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("ledger OK: 3 entries"), std::string::npos) << out;
   tamper_entry(dir_ / "pool" / "ledger.db", 2);
-  auto [rc2, out2] = run_gpoc(dir_, {"ledger", "verify", "--data-dir", (dir_ / "pool").string(), "--json"});
+  auto [rc2, out2] =
+      run_gpoc(dir_, {"ledger", "verify", "--data-dir", (dir_ / "pool").string(), "--json"});
   EXPECT_EQ(rc2, 3) << out2;
   auto j = nlohmann::json::parse(out2.substr(out2.find('{')));
   EXPECT_EQ(j["first_bad_seq"], 2);
@@ -131,16 +147,18 @@ namespace {
 
 TEST_F(PoolTest, OneSchedulerPerDataDirectoryAndBadOptionsAreRefused) {
   start_scheduler();
-  auto [rc, out] = run_gpoc(dir_, {"scheduler", "--data-dir", (dir_ / "pool").string(), "--client-endpoint",
-                                   "tcp://127.0.0.1:*", "--worker-endpoint", "tcp://127.0.0.1:*"});
+  auto [rc, out] =
+      run_gpoc(dir_, {"scheduler", "--data-dir", (dir_ / "pool").string(), "--client-endpoint",
+                      "tcp://127.0.0.1:*", "--worker-endpoint", "tcp://127.0.0.1:*"});
   EXPECT_EQ(rc, 1);
   EXPECT_NE(out.find("another scheduler is already using"), std::string::npos) << out;
   EXPECT_TRUE(scheduler_->running());
   auto other = dir_ / "other";
-  for (std::vector<std::string> bad : {std::vector<std::string>{"--log-level", "verbose"},
-                                       std::vector<std::string>{"--category-times-ms", "10s"},
-                                       std::vector<std::string>{"--liveness", "0"},
-                                       std::vector<std::string>{"--input-max-bytes", "400000000"}}) {
+  for (std::vector<std::string> bad :
+       {std::vector<std::string>{"--log-level", "verbose"},
+        std::vector<std::string>{"--category-times-ms", "10s"},
+        std::vector<std::string>{"--liveness", "0"},
+        std::vector<std::string>{"--input-max-bytes", "400000000"}}) {
     std::vector<std::string> args = {"scheduler", "--data-dir", other.string()};
     args.insert(args.end(), bad.begin(), bad.end());
     auto [brc, bout] = run_gpoc(dir_, args);

@@ -33,7 +33,8 @@ client::SubmitOptions sha_task(std::uint64_t trust, std::uint32_t replicas = 1) 
 
 int count_outcome(const wire::TaskStatus& st, bool winner) {
   int n = 0;
-  for (const auto& r : st.replicas()) n += (!r.result_hash().empty() && r.winner() == winner) ? 1 : 0;
+  for (const auto& r : st.replicas())
+    n += (!r.result_hash().empty() && r.winner() == winner) ? 1 : 0;
   return n;
 }
 
@@ -126,7 +127,8 @@ TEST_F(PoolTest, WorkerKilledMidTaskIsReplacedAndTheTaskCommits) {
 }
 
 // Sends raw frames to an endpoint from a plain ZeroMQ DEALER and collects what comes back.
-std::vector<wire::Envelope> send_raw(const std::string& endpoint, const std::vector<std::string>& frames) {
+std::vector<wire::Envelope> send_raw(const std::string& endpoint,
+                                     const std::vector<std::string>& frames) {
   zmq::context_t ctx;
   zmq::socket_t s(ctx, zmq::socket_type::dealer);
   s.set(zmq::sockopt::linger, 0);
@@ -137,7 +139,8 @@ std::vector<wire::Envelope> send_raw(const std::string& endpoint, const std::vec
   for (std::size_t i = 0; i < frames.size(); ++i) {
     zmq::message_t m;
     if (!s.recv(m)) break;
-    auto env = transport::decode(ByteView(static_cast<const std::uint8_t*>(m.data()), m.size()), 1 << 20);
+    auto env =
+        transport::decode(ByteView(static_cast<const std::uint8_t*>(m.data()), m.size()), 1 << 20);
     if (env.ok()) replies.push_back(*env);
   }
   return replies;
@@ -205,9 +208,11 @@ TEST_F(PoolTest, SchedulerRestartKeepsCommittedTasksAndResumesAcceptedOnes) {
 TEST_F(PoolTest, TaskWithoutConsensusFailsAtItsFinalDeadlineWithAReason) {
   start_scheduler("", "", "300");  // T = 300 ms: final deadline 3 s
   for (int i = 1; i <= 2; ++i) start_worker(i);
-  auto st = submit_and_wait(sha_task(1000), random_bytes(640, 5), 15'000);  // needs 10 agreeing workers
+  auto st =
+      submit_and_wait(sha_task(1000), random_bytes(640, 5), 15'000);  // needs 10 agreeing workers
   ASSERT_EQ(st.state(), wire::TASK_FAILED);
-  EXPECT_NE(st.reason().find("no consensus by the final deadline"), std::string::npos) << st.reason();
+  EXPECT_NE(st.reason().find("no consensus by the final deadline"), std::string::npos)
+      << st.reason();
   EXPECT_GE(st.finished_ms() - st.submitted_ms(), 3000);
   auto id = from_hex_array<32>(to_hex(as_bytes(st.task_id())));
   ASSERT_TRUE(id.has_value());

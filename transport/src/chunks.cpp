@@ -47,8 +47,8 @@ ChunkAssembler::ChunkAssembler(std::uint64_t max_total_bytes) : max_total_(max_t
 Status ChunkAssembler::check(const wire::DataChunk& c) const {
   if (complete_) return failed_precondition("chunk after the object was complete");
   if (!started_ && c.total_bytes() > max_total_) {
-    return resource_exhausted("object of " + str(c.total_bytes()) +
-                              " bytes exceeds the limit of " + str(max_total_));
+    return resource_exhausted("object of " + str(c.total_bytes()) + " bytes exceeds the limit of " +
+                              str(max_total_));
   }
   if (started_ && c.total_bytes() != total_) {
     return invalid_argument("total size changed from " + str(total_) + " to " +
@@ -57,8 +57,8 @@ Status ChunkAssembler::check(const wire::DataChunk& c) const {
   if (started_ && c.task_id() != task_id_) return invalid_argument("chunk of another task");
   if (c.offset() < received_) {
     return invalid_argument("chunk at offset " + str(c.offset()) +
-                            " overlaps bytes already received (next expected " +
-                            str(received_) + ")");
+                            " overlaps bytes already received (next expected " + str(received_) +
+                            ")");
   }
   if (c.offset() > received_) {
     return invalid_argument("gap: chunk at offset " + str(c.offset()) + ", expected " +

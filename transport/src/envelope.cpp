@@ -12,8 +12,8 @@
 namespace gpoc::transport {
 namespace {
 
-using google::protobuf::io::CodedInputStream;
 using google::protobuf::internal::WireFormatLite;
+using google::protobuf::io::CodedInputStream;
 
 constexpr std::uint32_t kMessageIdTag = (2u << 3) | WireFormatLite::WIRETYPE_VARINT;
 constexpr std::uint32_t kErrorBodyTag = (60u << 3) | WireFormatLite::WIRETYPE_LENGTH_DELIMITED;
@@ -28,13 +28,13 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) {
   if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
   if (c >= 0xE0 && c <= 0xEF) {
     if (!cont(1) || !cont(2)) return 0;
-    if (c == 0xE0 && b(1) < 0xA0) return 0;  // overlong
+    if (c == 0xE0 && b(1) < 0xA0) return 0;   // overlong
     if (c == 0xED && b(1) >= 0xA0) return 0;  // surrogate
     return 3;
   }
   if (c >= 0xF0 && c <= 0xF4) {
     if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    if (c == 0xF0 && b(1) < 0x90) return 0;  // overlong
+    if (c == 0xF0 && b(1) < 0x90) return 0;   // overlong
     if (c == 0xF4 && b(1) >= 0x90) return 0;  // above U+10FFFF
     return 4;
   }
@@ -67,7 +67,8 @@ std::uint64_t initial_message_id() {
   // them high and far from overflow; 40 random bits above the low 20 leave room for 2^20 ids
   // before two runs could even start to overlap by chance.
   std::random_device rd;
-  std::uint64_t r = (static_cast<std::uint64_t>(rd()) << 32) ^ rd() ^
+  std::uint64_t r =
+      (static_cast<std::uint64_t>(rd()) << 32) ^ rd() ^
       static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
   return (1ull << 62) | ((r & ((1ull << 40) - 1)) << 20);
 }

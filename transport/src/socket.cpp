@@ -19,11 +19,16 @@ void bump(std::atomic<std::uint64_t>& c) { c.fetch_add(1, std::memory_order_rela
 Status from_zmq(const zmq::error_t& e, std::string_view what) {
   std::string msg = std::string(what) + ": " + e.what();
   switch (e.num()) {
-    case ETERM: case EHOSTUNREACH: case EADDRINUSE: case EADDRNOTAVAIL: case ENODEV:
-    case ECONNREFUSED:
-      return unavailable(std::move(msg));
+    case ETERM:
+    case EHOSTUNREACH:
+    case EADDRINUSE:
+    case EADDRNOTAVAIL:
+    case ENODEV:
+    case ECONNREFUSED: return unavailable(std::move(msg));
     case EAGAIN: return resource_exhausted(std::move(msg));
-    case EINVAL: case EPROTONOSUPPORT: case ENOCOMPATPROTO: return invalid_argument(std::move(msg));
+    case EINVAL:
+    case EPROTONOSUPPORT:
+    case ENOCOMPATPROTO: return invalid_argument(std::move(msg));
     default: return internal_error(std::move(msg));
   }
 }
@@ -87,7 +92,9 @@ void drain(zmq::socket_t& s, zmq::message_t& msg) {
 wire::ErrorCode count_rejection(Counters& c, const Status& why) {
   switch (why.code()) {
     case ErrorCode::resource_exhausted: bump(c.oversized); return wire::ERROR_TOO_LARGE;
-    case ErrorCode::failed_precondition: bump(c.bad_version); return wire::ERROR_UNSUPPORTED_VERSION;
+    case ErrorCode::failed_precondition:
+      bump(c.bad_version);
+      return wire::ERROR_UNSUPPORTED_VERSION;
     default: bump(c.malformed); return wire::ERROR_MALFORMED;
   }
 }

@@ -17,7 +17,9 @@ std::uint64_t weight_to_u64(Weight w) {
   return w > Weight{UINT64_MAX} ? UINT64_MAX : static_cast<std::uint64_t>(w);
 }
 
-std::uint64_t worker_weight(std::uint64_t score) { return std::max<std::uint64_t>(score / 3, 3) - 1; }
+std::uint64_t worker_weight(std::uint64_t score) {
+  return std::max<std::uint64_t>(score / 3, 3) - 1;
+}
 
 std::uint32_t weight_log2(std::uint64_t w) {
   return w == 0 ? 0 : static_cast<std::uint32_t>(std::bit_width(w) - 1);

@@ -113,13 +113,15 @@ void Engine::release_replica(Replica& r, ReplicaPhase to, std::string note) {
 // ---- tasks ------------------------------------------------------------------------------------
 
 Status Engine::add_task(NewTask in, std::int64_t /*now_ms*/) {
-  if (tasks_.count(in.task_id) != 0) return Status(ErrorCode::already_exists, "task already active");
+  if (tasks_.count(in.task_id) != 0)
+    return Status(ErrorCode::already_exists, "task already active");
   if (tasks_.size() >= config_.active_tasks_max) {
-    return resource_exhausted("the pool has " + std::to_string(tasks_.size()) + " active tasks, its limit");
+    return resource_exhausted("the pool has " + std::to_string(tasks_.size()) +
+                              " active tasks, its limit");
   }
   if (in.spec.category >= config_.category_time_ms.size()) {
-    return invalid_argument("unknown category " + std::to_string(in.spec.category) + "; this pool has " +
-                            std::to_string(config_.category_time_ms.size()));
+    return invalid_argument("unknown category " + std::to_string(in.spec.category) +
+                            "; this pool has " + std::to_string(config_.category_time_ms.size()));
   }
   auto t = std::make_unique<Task>();
   t->in = std::move(in);

@@ -6,7 +6,9 @@
 
 namespace gpoc::verifier {
 
-static std::string kernel_key(const TaskSpec& s) { return s.kernel_id + "@" + std::to_string(s.kernel_version); }
+static std::string kernel_key(const TaskSpec& s) {
+  return s.kernel_id + "@" + std::to_string(s.kernel_version);
+}
 
 // iexec-core's rule: add a replica only while consensus is not predicted even if every pending
 // replica agreed with the best group; and, with a quorum, while the best group plus the pending
@@ -76,7 +78,8 @@ void Engine::expire_replicas(Task& t, std::int64_t now_ms) {
   std::int64_t T = category_time(t);
   for (Replica& r : t.replicas) {
     if (r.phase == ReplicaPhase::assigned && now_ms - r.assigned_ms >= T) {
-      release_replica(r, ReplicaPhase::lost, "silent past its timeout (" + std::to_string(T) + " ms)");
+      release_replica(r, ReplicaPhase::lost,
+                      "silent past its timeout (" + std::to_string(T) + " ms)");
       actions_.push_back(AbortAction{r.worker, t.in.task_id, "replica timed out"});
     }
   }
@@ -95,7 +98,8 @@ void Engine::check_deadlines(Task& t, std::int64_t now_ms) {
             std::to_string(t.tally.group_count()) + " result groups";
       if (best) {
         why += ", best credibility " + std::to_string(weight_to_u64(t.tally.group(*best))) + "/" +
-               std::to_string(weight_to_u64(t.tally.total())) + " at trust " + std::to_string(t.in.spec.trust);
+               std::to_string(weight_to_u64(t.tally.total())) + " at trust " +
+               std::to_string(t.in.spec.trust);
       }
     }
     if (!t.in.note.empty()) why += " (" + t.in.note + ")";
@@ -106,8 +110,9 @@ void Engine::check_deadlines(Task& t, std::int64_t now_ms) {
     expire_replicas(t, now_ms);
     return;
   }
-  bool any_revealed = std::any_of(t.replicas.begin(), t.replicas.end(),
-                                  [](const Replica& r) { return r.phase == ReplicaPhase::revealed; });
+  bool any_revealed = std::any_of(t.replicas.begin(), t.replicas.end(), [](const Replica& r) {
+    return r.phase == ReplicaPhase::revealed;
+  });
   if (now_ms >= t.reveal_deadline_ms && !any_revealed) {
     reopen(t, now_ms);
     return;
@@ -137,7 +142,8 @@ std::int64_t Engine::tick(std::int64_t now_ms) {
 }
 
 std::vector<Action> Engine::take_actions() {
-  std::vector<Action> out(std::make_move_iterator(actions_.begin()), std::make_move_iterator(actions_.end()));
+  std::vector<Action> out(std::make_move_iterator(actions_.begin()),
+                          std::make_move_iterator(actions_.end()));
   actions_.clear();
   return out;
 }
@@ -163,8 +169,8 @@ std::optional<TaskView> Engine::task_view(const TaskId& id) const {
   }
   for (const Replica& r : t->replicas) {
     bool winner = t->is_winner(r) && r.phase != ReplicaPhase::rejected;  // a copied vote is no win
-    v.replicas.push_back(ReplicaView{r.worker, r.phase, r.contribution.result_hash, r.weight, winner, r.note,
-                                     r.assigned_ms, r.contributed_ms});
+    v.replicas.push_back(ReplicaView{r.worker, r.phase, r.contribution.result_hash, r.weight,
+                                     winner, r.note, r.assigned_ms, r.contributed_ms});
   }
   return v;
 }
@@ -172,7 +178,8 @@ std::optional<TaskView> Engine::task_view(const TaskId& id) const {
 std::vector<WorkerView> Engine::workers() const {
   std::vector<WorkerView> out;
   for (const auto& [k, w] : workers_) {
-    out.push_back(WorkerView{k, w.exec_class, score(k), w.alive, w.running, w.slots, w.last_seen_ms});
+    out.push_back(
+        WorkerView{k, w.exec_class, score(k), w.alive, w.running, w.slots, w.last_seen_ms});
   }
   return out;
 }

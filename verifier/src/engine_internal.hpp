@@ -48,7 +48,9 @@ struct Engine::Task {
     }
     return nullptr;
   }
-  bool is_winner(const Replica& r) const { return consensus_hash && r.voted() && r.contribution.result_hash == *consensus_hash; }
+  bool is_winner(const Replica& r) const {
+    return consensus_hash && r.voted() && r.contribution.result_hash == *consensus_hash;
+  }
 };
 
 struct Engine::Worker {

@@ -5,30 +5,36 @@
 
 namespace gpoc::verifier {
 
-Status Engine::on_contribution(const PublicKey& sender, ByteView statement, const Signature& signature,
-                               std::int64_t now_ms) {
+Status Engine::on_contribution(const PublicKey& sender, ByteView statement,
+                               const Signature& signature, std::int64_t now_ms) {
   GPOC_ASSIGN_OR_RETURN(ContributionStatement c, decode_contribution(statement));
   if (c.worker_key != sender) return unauthenticated("contribution names another worker's key");
   if (c.pool_id != config_.pool_id) return unauthenticated("contribution is for another pool");
-  if (!verify_signature(sender, statement, signature)) return unauthenticated("contribution signature does not verify");
+  if (!verify_signature(sender, statement, signature))
+    return unauthenticated("contribution signature does not verify");
   Task* t = find_task(c.task_id);
   if (t == nullptr) return not_found("unknown or finished task " + to_hex(c.task_id));
   Replica* r = t->replica_of(sender);
-  if (r == nullptr) return Status(ErrorCode::permission_denied, "this task was not assigned to you");
+  if (r == nullptr)
+    return Status(ErrorCode::permission_denied, "this task was not assigned to you");
   if (r->voted()) {
     // A retry of the same vote is idempotent; a different vote for the same task is refused.
-    if (r->statement.size() == statement.size() && std::equal(r->statement.begin(), r->statement.end(), statement.begin())) {
+    if (r->statement.size() == statement.size() &&
+        std::equal(r->statement.begin(), r->statement.end(), statement.begin())) {
       return ok_status();
     }
     return Status(ErrorCode::already_exists, "you already contributed to this task");
   }
   if (t->phase != TaskPhase::running && t->phase != TaskPhase::pending) {
-    return failed_precondition("consensus already reached; late contribution refused (no stake is taken)");
+    return failed_precondition(
+        "consensus already reached; late contribution refused (no stake is taken)");
   }
   if (r->phase != ReplicaPhase::assigned) {
-    return failed_precondition("your replica was " + std::string(replica_phase_name(r->phase)) + ": " + r->note);
+    return failed_precondition("your replica was " + std::string(replica_phase_name(r->phase)) +
+                               ": " + r->note);
   }
-  if (now_ms >= t->contribution_deadline_ms) return failed_precondition("contribution deadline passed");
+  if (now_ms >= t->contribution_deadline_ms)
+    return failed_precondition("contribution deadline passed");
   auto wit = workers_.find(sender);
   if (wit != workers_.end() && c.exec_class != wit->second.exec_class) {
     return invalid_argument("contribution execution class differs from the registered one");
@@ -75,7 +81,8 @@ Status Engine::on_reveal(const PublicKey& sender, const TaskId& task_id, const D
   Task* t = find_task(task_id);
   if (t == nullptr) return not_found("unknown or finished task " + to_hex(task_id));
   Replica* r = t->replica_of(sender);
-  if (r == nullptr || !r->voted()) return Status(ErrorCode::permission_denied, "you have no vote on this task");
+  if (r == nullptr || !r->voted())
+    return Status(ErrorCode::permission_denied, "you have no vote on this task");
   if (r->phase == ReplicaPhase::revealed && t->digest == digest) return ok_status();  // retry
   if (t->phase != TaskPhase::revealing && t->phase != TaskPhase::uploading) {
     return failed_precondition("task is not collecting reveals");
@@ -114,12 +121,14 @@ void Engine::request_upload(Task& t, std::int64_t now_ms) {
   }
 }
 
-Status Engine::on_upload(const PublicKey& sender, const TaskId& task_id, const Digest32& output_digest,
-                         std::uint64_t output_bytes, std::int64_t now_ms) {
+Status Engine::on_upload(const PublicKey& sender, const TaskId& task_id,
+                         const Digest32& output_digest, std::uint64_t output_bytes,
+                         std::int64_t now_ms) {
   Task* t = find_task(task_id);
   if (t == nullptr) return not_found("unknown or finished task " + to_hex(task_id));
   if (t->uploaded) return ok_status();
-  if (t->uploader != sender) return Status(ErrorCode::permission_denied, "no upload was requested from you");
+  if (t->uploader != sender)
+    return Status(ErrorCode::permission_denied, "no upload was requested from you");
   if (!t->digest) return failed_precondition("upload before reveal");
   if (output_digest != *t->digest) {
     Replica* r = t->replica_of(sender);
@@ -135,8 +144,8 @@ Status Engine::on_upload(const PublicKey& sender, const TaskId& task_id, const D
   return ok_status();
 }
 
-Status Engine::on_task_failure(const PublicKey& sender, const TaskId& task_id, std::string_view reason,
-                               std::int64_t /*now_ms*/) {
+Status Engine::on_task_failure(const PublicKey& sender, const TaskId& task_id,
+                               std::string_view reason, std::int64_t /*now_ms*/) {
   Task* t = find_task(task_id);
   if (t == nullptr) return not_found("unknown or finished task " + to_hex(task_id));
   Replica* r = t->replica_of(sender);
@@ -188,7 +197,8 @@ void Engine::abort_assigned(Task& t, const std::string& reason) {
 // Judges every vote, updates scores and hands the record to the caller for the ledger.
 void Engine::finish(Task& t, bool completed, std::string reason, std::int64_t now_ms) {
   abort_assigned(t, completed ? "task completed" : "task failed");
-  std::size_t voters = std::count_if(t.replicas.begin(), t.replicas.end(), [](const Replica& r) { return r.voted(); });
+  std::size_t voters = std::count_if(t.replicas.begin(), t.replicas.end(),
+                                     [](const Replica& r) { return r.voted(); });
   FinishAction out;
   TaskRecord& rec = out.record;
   rec.task_id = t.in.task_id;
@@ -213,7 +223,8 @@ void Engine::finish(Task& t, bool completed, std::string reason, std::int64_t no
                     : t.is_winner(r)                  ? Outcome::unrevealed
                                                       : Outcome::wrong_vote;
       }
-      after = r.outcome == Outcome::winner ? score_after_win(before, voters > 1) : score_after_loss(before);
+      after = r.outcome == Outcome::winner ? score_after_win(before, voters > 1)
+                                           : score_after_loss(before);
       if (r.outcome != Outcome::winner) r.phase = ReplicaPhase::rejected;
     }
     if (after != before) {

@@ -49,8 +49,8 @@ static bool read_contribution(ByteReader& rd, ContributionRecord& c) {
   std::uint16_t len = 0;
   ByteView stmt;
   std::uint8_t outcome = 0;
-  if (!rd.raw(c.worker) || !rd.u16(len) || !rd.raw(len, stmt) || !rd.raw(c.signature) || !rd.u64(c.weight) ||
-      !rd.u64(c.score_before) || !rd.u64(c.score_after) || !rd.u8(outcome)) {
+  if (!rd.raw(c.worker) || !rd.u16(len) || !rd.raw(len, stmt) || !rd.raw(c.signature) ||
+      !rd.u64(c.weight) || !rd.u64(c.score_before) || !rd.u64(c.score_after) || !rd.u8(outcome)) {
     return false;
   }
   if (outcome < 1 || outcome > 5) return false;
@@ -68,9 +68,10 @@ Result<TaskRecord> decode_task_record(ByteView bytes) {
   std::uint64_t sub = 0, cons = 0, fin = 0;
   ByteView spec;
   if (!rd.expect(kRecordTag)) return data_loss("task record: missing tag gpoc.record.v1");
-  if (!rd.u8(completed) || completed > 1 || !rd.raw(r.task_id) || !rd.u32(spec_len) || !rd.raw(spec_len, spec) ||
-      !rd.raw(r.requester_signature) || !rd.raw(r.digest) || !rd.u64(r.output_bytes) || !rd.u16(reason_len) ||
-      !rd.string(reason_len, r.reason) || !rd.u64(sub) || !rd.u64(cons) || !rd.u64(fin) || !rd.u16(n)) {
+  if (!rd.u8(completed) || completed > 1 || !rd.raw(r.task_id) || !rd.u32(spec_len) ||
+      !rd.raw(spec_len, spec) || !rd.raw(r.requester_signature) || !rd.raw(r.digest) ||
+      !rd.u64(r.output_bytes) || !rd.u16(reason_len) || !rd.string(reason_len, r.reason) ||
+      !rd.u64(sub) || !rd.u64(cons) || !rd.u64(fin) || !rd.u16(n)) {
     return data_loss("task record: truncated or malformed header");
   }
   r.completed = completed == 1;
@@ -80,7 +81,8 @@ Result<TaskRecord> decode_task_record(ByteView bytes) {
   r.finished_ms = static_cast<std::int64_t>(fin);
   for (std::uint16_t i = 0; i < n; ++i) {
     ContributionRecord c;
-    if (!read_contribution(rd, c)) return data_loss("task record: contribution " + std::to_string(i) + " malformed");
+    if (!read_contribution(rd, c))
+      return data_loss("task record: contribution " + std::to_string(i) + " malformed");
     r.contributions.push_back(std::move(c));
   }
   if (!rd.at_end()) return data_loss("task record: trailing bytes");
@@ -88,7 +90,8 @@ Result<TaskRecord> decode_task_record(ByteView bytes) {
 }
 
 Status audit_task_record(const TaskRecord& r, const PublicKey& pool_id) {
-  if (task_id_of(r.spec) != r.task_id) return data_loss("task id is not the hash of the stored spec");
+  if (task_id_of(r.spec) != r.task_id)
+    return data_loss("task id is not the hash of the stored spec");
   GPOC_ASSIGN_OR_RETURN(TaskSpec spec, decode_task_spec(r.spec));
   if (!verify_signature(spec.requester_key, r.spec, r.requester_signature)) {
     return unauthenticated("requester signature does not verify");
@@ -96,12 +99,14 @@ Status audit_task_record(const TaskRecord& r, const PublicKey& pool_id) {
   std::size_t winners = 0;
   for (std::size_t i = 0; i < r.contributions.size(); ++i) {
     const ContributionRecord& c = r.contributions[i];
-    std::string where = "contribution " + std::to_string(i) + " (" + to_hex(c.worker).substr(0, 16) + ")";
+    std::string where =
+        "contribution " + std::to_string(i) + " (" + to_hex(c.worker).substr(0, 16) + ")";
     GPOC_ASSIGN_OR_RETURN(ContributionStatement st, decode_contribution(c.statement));
     if (st.worker_key != c.worker || st.task_id != r.task_id || st.pool_id != pool_id) {
       return data_loss(where + ": statement names another worker, task or pool");
     }
-    if (!verify_signature(c.worker, c.statement, c.signature)) return unauthenticated(where + ": signature does not verify");
+    if (!verify_signature(c.worker, c.statement, c.signature))
+      return unauthenticated(where + ": signature does not verify");
     if (c.outcome == Outcome::winner) {
       ++winners;
       if (!r.completed || st.result_hash != result_hash(r.task_id, r.digest) ||

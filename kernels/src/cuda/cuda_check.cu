@@ -32,10 +32,8 @@ bool cuda_error_is_sticky(cudaError_t err) {
     case cudaErrorInvalidAddressSpace:
     case cudaErrorInvalidPc:
     case cudaErrorLaunchFailure:
-    case cudaErrorTensorMemoryLeak:
-      return true;
-    default:
-      return false;
+    case cudaErrorTensorMemoryLeak: return true;
+    default: return false;
   }
 }
 

@@ -76,7 +76,8 @@ TEST(Contribution, RoundTripAndHashesAreBoundToTaskAndWorker) {
   auto d = decode_contribution(b);
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(*d, c);
-  for (std::size_t n = 0; n < b.size(); ++n) EXPECT_FALSE(decode_contribution(ByteView(b).first(n)).ok());
+  for (std::size_t n = 0; n < b.size(); ++n)
+    EXPECT_FALSE(decode_contribution(ByteView(b).first(n)).ok());
   // The vote is the same for every worker with the same digest; the seal is not.
   PublicKey other = SecretKey::from_seed(Bytes(32, 3)).public_key();
   EXPECT_NE(result_seal(other, c.task_id, digest), c.result_seal);

@@ -24,8 +24,9 @@ class FakeScheduler : public ::testing::Test {
     auto ep = router_.bind("tcp://127.0.0.1:*");
     ASSERT_TRUE(ep.ok());
     endpoint_ = *ep;
-    dir_ = std::filesystem::temp_directory_path() / ("gpoc-host-" + std::to_string(::getpid()) + "-" +
-                                                    ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = std::filesystem::temp_directory_path() /
+           ("gpoc-host-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
   }
   void TearDown() override {
@@ -59,12 +60,15 @@ class FakeScheduler : public ::testing::Test {
     return {};
   }
 
-  void send(const std::string& peer, wire::Envelope env) { ASSERT_TRUE(router_.send(peer, std::move(env)).ok()); }
+  void send(const std::string& peer, wire::Envelope env) {
+    ASSERT_TRUE(router_.send(peer, std::move(env)).ok());
+  }
 
   // Runs the challenge-response; returns the worker's routing id.
   std::string do_register() {
     auto hello = expect(wire::Envelope::kHello);
-    EXPECT_EQ(hello.env.hello().worker_key(), std::string(worker_->key().begin(), worker_->key().end()));
+    EXPECT_EQ(hello.env.hello().worker_key(),
+              std::string(worker_->key().begin(), worker_->key().end()));
     randombytes_buf(challenge_.data(), challenge_.size());
     wire::Envelope c;
     c.mutable_challenge()->set_pool_id(pool_.public_key().data(), 32);
@@ -77,7 +81,8 @@ class FakeScheduler : public ::testing::Test {
     EXPECT_EQ(st->challenge, challenge_);
     EXPECT_EQ(st->worker_key, worker_->key());
     Signature sig{};
-    std::copy(reg.env.register_().signature().begin(), reg.env.register_().signature().end(), sig.begin());
+    std::copy(reg.env.register_().signature().begin(), reg.env.register_().signature().end(),
+              sig.begin());
     EXPECT_TRUE(verify_signature(worker_->key(), as_bytes(reg.env.register_().statement()), sig));
     EXPECT_EQ(reg.env.register_().slots(), 3u);
     bool lists_sha = false;
@@ -104,7 +109,8 @@ class FakeScheduler : public ::testing::Test {
     s.params = {{"record_bytes", std::to_string(record_bytes)}};
     Task t;
     t.input.resize(input_bytes);
-    for (std::size_t i = 0; i < input_bytes; ++i) t.input[i] = static_cast<std::uint8_t>(i * 7 + records);
+    for (std::size_t i = 0; i < input_bytes; ++i)
+      t.input[i] = static_cast<std::uint8_t>(i * 7 + records);
     s.input_bytes = input_bytes;
     s.input_digest = result_digest(t.input);
     t.spec = *encode_task_spec(s);
@@ -188,7 +194,8 @@ TEST_F(FakeScheduler, KernelFailureIsReportedAsAFailureNotAResult) {
   assign(peer, t);
   auto f = expect(wire::Envelope::kTaskFailure);
   EXPECT_EQ(f.env.task_failure().task_id(), std::string(t.id.begin(), t.id.end()));
-  EXPECT_NE(f.env.task_failure().reason().find("multiple"), std::string::npos) << f.env.task_failure().reason();
+  EXPECT_NE(f.env.task_failure().reason().find("multiple"), std::string::npos)
+      << f.env.task_failure().reason();
 }
 
 TEST_F(FakeScheduler, WrongOutputModeVotesForAnotherResult) {
@@ -217,12 +224,13 @@ TEST_F(FakeScheduler, HeartbeatsAndRegistersAgainWhenTheSchedulerFallsSilent) {
   expect(wire::Envelope::kHeartbeat, 1000);
   // Never answer: after 3 silent intervals of 100 ms the worker starts over with a new hello.
   auto hello = expect(wire::Envelope::kHello, 3000);
-  EXPECT_EQ(hello.env.hello().worker_key(), std::string(worker_->key().begin(), worker_->key().end()));
+  EXPECT_EQ(hello.env.hello().worker_key(),
+            std::string(worker_->key().begin(), worker_->key().end()));
 }
 
 TEST(ByzantineModes, ParseAndName) {
-  for (auto m : {ByzantineMode::none, ByzantineMode::wrong_output, ByzantineMode::copy_vote, ByzantineMode::no_reveal,
-                 ByzantineMode::fail, ByzantineMode::silent}) {
+  for (auto m : {ByzantineMode::none, ByzantineMode::wrong_output, ByzantineMode::copy_vote,
+                 ByzantineMode::no_reveal, ByzantineMode::fail, ByzantineMode::silent}) {
     auto parsed = parse_byzantine_mode(byzantine_mode_name(m));
     ASSERT_TRUE(parsed.ok());
     EXPECT_EQ(*parsed, m);

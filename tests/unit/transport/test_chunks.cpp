@@ -20,8 +20,8 @@ std::string str(const Bytes& b) { return {b.begin(), b.end()}; }
 
 TEST(Chunks, SplitAndAssembleAtEveryBoundary) {
   for (std::size_t chunk : {1u, 3u, 7u, 64u}) {
-    for (std::size_t n : {std::size_t{0}, std::size_t{1}, chunk - 1, chunk, chunk + 1,
-                          5 * chunk + 3}) {
+    for (std::size_t n :
+         {std::size_t{0}, std::size_t{1}, chunk - 1, chunk, chunk + 1, 5 * chunk + 3}) {
       SCOPED_TRACE("chunk " + std::to_string(chunk) + " size " + std::to_string(n));
       const Bytes data = random_bytes(n, static_cast<std::uint32_t>(n * 31 + chunk));
       auto chunks = split_chunks(kTask, data, chunk);

@@ -60,12 +60,12 @@ TEST(Envelope, OversizedFrameIsRejectedBeforeParsing) {
 TEST(Envelope, GarbageIsInvalidArgument) {
   const Bytes good = encode(heartbeat(1));
   const std::vector<Bytes> bad = {
-      Bytes(16, 0xff),                          // endless varint
-      {0x52, 0x10, 0x01},                       // body field claiming 16 bytes, 1 present
-      {0x00, 0x01},                             // field number 0
-      append(good, {0x0c}),                     // a stray end-group tag at the top level
-      Bytes(good.begin(), good.end() - 1),      // truncated inside the body
-      append(good, {0x80}),                     // truncated tag
+      Bytes(16, 0xff),                      // endless varint
+      {0x52, 0x10, 0x01},                   // body field claiming 16 bytes, 1 present
+      {0x00, 0x01},                         // field number 0
+      append(good, {0x0c}),                 // a stray end-group tag at the top level
+      Bytes(good.begin(), good.end() - 1),  // truncated inside the body
+      append(good, {0x80}),                 // truncated tag
   };
   for (std::size_t i = 0; i < bad.size(); ++i) {
     auto d = decode(bad[i], 1 << 20);
@@ -90,8 +90,7 @@ TEST(Envelope, WrongVersionIsFailedPrecondition) {
   auto v2 = decode(encode(heartbeat(1, 2)), 1024);
   EXPECT_EQ(v2.status().code(), ErrorCode::failed_precondition);
   EXPECT_NE(v2.status().message().find("version 2"), std::string::npos);
-  EXPECT_EQ(decode(encode(heartbeat(1, 0)), 1024).status().code(),
-            ErrorCode::failed_precondition);
+  EXPECT_EQ(decode(encode(heartbeat(1, 0)), 1024).status().code(), ErrorCode::failed_precondition);
 }
 
 TEST(Envelope, DeeplyNestedUnknownGroupsAreRejected) {
@@ -132,7 +131,9 @@ TEST(MakeError, FillsFieldsAndKeepsTheReplyParsable) {
 
   // Invalid UTF-8 (say, a peer's bytes quoted in a message) would make the reply unparsable.
   wire::Envelope bad = make_error(1, wire::ERROR_MALFORMED, std::string("key '\xff\xfe' \xc3"));
-  EXPECT_EQ(bad.error().message(), "key '?" "?' ?");
+  EXPECT_EQ(bad.error().message(),
+            "key '?"
+            "?' ?");
   EXPECT_TRUE(decode(encode(bad), 1024).ok());
   // Long messages are cut, and never inside a UTF-8 sequence.
   std::string long_text;
@@ -145,11 +146,11 @@ TEST(MakeError, FillsFieldsAndKeepsTheReplyParsable) {
 TEST(ValidUtf8, KeepsWellFormedTextAndReplacesEverythingElse) {
   EXPECT_EQ(valid_utf8("plain"), "plain");
   EXPECT_EQ(valid_utf8("\xf0\x9f\x98\x80 \xc3\xa9"), "\xf0\x9f\x98\x80 \xc3\xa9");  // 4- and 2-byte
-  EXPECT_EQ(valid_utf8("\xc0\x80"), "??");          // overlong NUL
-  EXPECT_EQ(valid_utf8("\xed\xa0\x80"), "???");    // UTF-16 surrogate
+  EXPECT_EQ(valid_utf8("\xc0\x80"), "??");                                          // overlong NUL
+  EXPECT_EQ(valid_utf8("\xed\xa0\x80"), "???");       // UTF-16 surrogate
   EXPECT_EQ(valid_utf8("\xf4\x90\x80\x80"), "????");  // above U+10FFFF
-  EXPECT_EQ(valid_utf8("ab\xe2\x82"), "ab??");     // truncated sequence
-  EXPECT_EQ(valid_utf8("ab\xe2\x82\xac", 4), "ab");  // the euro sign would straddle the cut
+  EXPECT_EQ(valid_utf8("ab\xe2\x82"), "ab??");        // truncated sequence
+  EXPECT_EQ(valid_utf8("ab\xe2\x82\xac", 4), "ab");   // the euro sign would straddle the cut
   wire::Envelope e;
   e.mutable_task_failure()->set_reason(valid_utf8(std::string("\xff\x80ok", 4)));
   e.set_version(kProtocolVersion);

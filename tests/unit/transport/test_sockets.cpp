@@ -168,7 +168,10 @@ TEST_P(Transport, BadFramesAreCountedAnsweredAndSkipped) {
   zmq::socket_t peer = raw_socket(ctx_, zmq::socket_type::dealer);
   peer.connect(ep);
 
-  struct Expect { wire::ErrorCode code; std::uint64_t reply_to; };
+  struct Expect {
+    wire::ErrorCode code;
+    std::uint64_t reply_to;
+  };
   std::vector<Expect> expect;
   raw_send(peer, Bytes(8, 0xff));
   expect.push_back({wire::ERROR_MALFORMED, 0});
@@ -244,8 +247,7 @@ TEST_P(Transport, ErrorRepliesAreRateBoundedAndNeverAnswerAnError) {
 
 TEST_P(Transport, DealerSkipsMalformedFramesAndNeverAnswersThem) {
   zmq::socket_t router = raw_socket(ctx_, zmq::socket_type::router);
-  const std::string ep =
-      GetParam() == "tcp" ? "tcp://127.0.0.1:*" : inproc_name();
+  const std::string ep = GetParam() == "tcp" ? "tcp://127.0.0.1:*" : inproc_name();
   router.bind(ep);
   DealerSocket d(ctx_);
   ASSERT_TRUE(d.connect(router.get(zmq::sockopt::last_endpoint)).ok());
@@ -335,9 +337,9 @@ TEST_F(TransportTcp, FrameAboveMaxMsgSizeDisconnectsThePeerOnly) {
   Limits limits;
   limits.max_message_bytes = 1024;
   RouterSocket router(ctx_, limits);
-  ASSERT_EQ(zmq_socket_monitor(router.raw().handle(), "inproc://router-monitor",
-                               ZMQ_EVENT_DISCONNECTED),
-            0);
+  ASSERT_EQ(
+      zmq_socket_monitor(router.raw().handle(), "inproc://router-monitor", ZMQ_EVENT_DISCONNECTED),
+      0);
   zmq::socket_t monitor = raw_socket(ctx_, zmq::socket_type::pair);
   monitor.connect("inproc://router-monitor");
   auto ep = router.bind("tcp://127.0.0.1:*");

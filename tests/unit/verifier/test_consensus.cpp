@@ -38,8 +38,11 @@ std::size_t agreeing_needed(std::uint64_t trust, bool dissent) {
 }
 
 TEST(Consensus, TrustTableMatchesTheReference) {
-  struct Row { std::uint64_t trust; std::size_t alone, with_dissent; };
-  const Row rows[] = {{3, 2, 3}, {5, 3, 4}, {10, 4, 5}, {100, 7, 9},
+  struct Row {
+    std::uint64_t trust;
+    std::size_t alone, with_dissent;
+  };
+  const Row rows[] = {{3, 2, 3},      {5, 3, 4},       {10, 4, 5},       {100, 7, 9},
                       {1000, 10, 12}, {10000, 14, 15}, {1000000, 20, 22}};
   EXPECT_EQ(agreeing_needed(1, false), 1u);
   EXPECT_EQ(agreeing_needed(2, false), 1u);

@@ -14,7 +14,9 @@ constexpr std::int64_t kT = 1000;  // category time for these tests
 // Drives an Engine with real keys, signatures and digests; the workers are plain structs.
 class EngineTest : public ::testing::Test {
  protected:
-  EngineTest() : pool_(SecretKey::from_seed(Bytes(32, 0xaa))), requester_(SecretKey::from_seed(Bytes(32, 0xbb))) {
+  EngineTest()
+      : pool_(SecretKey::from_seed(Bytes(32, 0xaa))),
+        requester_(SecretKey::from_seed(Bytes(32, 0xbb))) {
     PoolConfig cfg;
     cfg.pool_id = pool_.public_key();
     cfg.category_time_ms = {kT};
@@ -53,7 +55,8 @@ class EngineTest : public ::testing::Test {
 
   Digest32 digest_of(std::string_view output) { return result_digest(as_bytes(output)); }
 
-  Status contribute(const PublicKey& w, const TaskId& id, const Digest32& digest, bool forge_seal = false) {
+  Status contribute(const PublicKey& w, const TaskId& id, const Digest32& digest,
+                    bool forge_seal = false) {
     ContributionStatement c;
     c.pool_id = pool_.public_key();
     c.task_id = id;
@@ -182,15 +185,19 @@ TEST_F(EngineTest, ContributionChecks) {
   Digest32 d = digest_of("x");
   EXPECT_EQ(contribute(other, id, d).code(), ErrorCode::permission_denied);
   // A statement signed by someone else, or for another pool, is refused.
-  ContributionStatement c{pool_.public_key(), id, assigned, result_hash(id, d), result_seal(assigned, id, d), 32, "cpu-test"};
+  ContributionStatement c{pool_.public_key(),           id, assigned,  result_hash(id, d),
+                          result_seal(assigned, id, d), 32, "cpu-test"};
   Bytes st = encode_contribution(c);
-  EXPECT_EQ(engine_->on_contribution(assigned, st, keys_.at(by_key_.at(other)).sign(st), now_).code(),
-            ErrorCode::unauthenticated);
+  EXPECT_EQ(
+      engine_->on_contribution(assigned, st, keys_.at(by_key_.at(other)).sign(st), now_).code(),
+      ErrorCode::unauthenticated);
   c.pool_id[0] ^= 1;
   Bytes st2 = encode_contribution(c);
-  EXPECT_EQ(engine_->on_contribution(assigned, st2, keys_.at(by_key_.at(assigned)).sign(st2), now_).code(),
+  EXPECT_EQ(engine_->on_contribution(assigned, st2, keys_.at(by_key_.at(assigned)).sign(st2), now_)
+                .code(),
             ErrorCode::unauthenticated);
-  EXPECT_EQ(engine_->on_contribution(assigned, Bytes{1, 2, 3}, Signature{}, now_).code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(engine_->on_contribution(assigned, Bytes{1, 2, 3}, Signature{}, now_).code(),
+            ErrorCode::invalid_argument);
   ASSERT_TRUE(contribute(assigned, id, d).ok());
   EXPECT_TRUE(contribute(assigned, id, d).ok());  // an identical retry is idempotent
   EXPECT_EQ(contribute(assigned, id, digest_of("y")).code(), ErrorCode::already_exists);
@@ -222,7 +229,8 @@ TEST_F(EngineTest, CopiedVoteFailsAtRevealAndIsPunished) {
   Digest32 d = digest_of("honest");
   PublicKey honest = as[0].worker, copier = as[1].worker;
   ASSERT_TRUE(contribute(honest, id, d).ok());
-  ASSERT_TRUE(contribute(copier, id, d, /*forge_seal=*/true).ok());  // same vote, seal it cannot make
+  ASSERT_TRUE(
+      contribute(copier, id, d, /*forge_seal=*/true).ok());  // same vote, seal it cannot make
   engine_->take_actions();
   ASSERT_TRUE(engine_->on_reveal(honest, id, d, now_).ok());
   EXPECT_EQ(engine_->on_reveal(copier, id, d, now_).code(), ErrorCode::unauthenticated);
@@ -291,7 +299,8 @@ TEST_F(EngineTest, NoConsensusFailsAtTheFinalDeadlineWithAReason) {
   }
   ASSERT_EQ(fin.size(), 1u);
   EXPECT_FALSE(fin[0].record.completed);
-  EXPECT_NE(fin[0].record.reason.find("no consensus by the final deadline"), std::string::npos) << fin[0].record.reason;
+  EXPECT_NE(fin[0].record.reason.find("no consensus by the final deadline"), std::string::npos)
+      << fin[0].record.reason;
   EXPECT_EQ(fin[0].record.finished_ms - fin[0].record.submitted_ms, 10 * kT);
   EXPECT_TRUE(fin[0].scores.empty());  // a failed task changes no score
   EXPECT_TRUE(audit_task_record(fin[0].record, pool_.public_key()).ok());
@@ -340,7 +349,8 @@ TEST_F(EngineTest, BadUploadIsRefusedAndAnotherWinnerUploads) {
   engine_->take_actions();
   for (auto& a : as) ASSERT_TRUE(engine_->on_reveal(a.worker, id, d, now_).ok());
   PublicKey first = *engine_->uploader(id);
-  EXPECT_EQ(engine_->on_upload(first, id, digest_of("tampered"), 1, now_).code(), ErrorCode::data_loss);
+  EXPECT_EQ(engine_->on_upload(first, id, digest_of("tampered"), 1, now_).code(),
+            ErrorCode::data_loss);
   auto ups = only<UploadRequestAction>(engine_->take_actions());
   ASSERT_EQ(ups.size(), 1u);
   EXPECT_NE(ups[0].worker, first);

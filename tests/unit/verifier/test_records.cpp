@@ -19,8 +19,13 @@ TaskRecord make_record(const SecretKey& pool, const SecretKey& req, const Secret
   r.submitted_ms = 5;
   r.consensus_ms = 7;
   r.finished_ms = 9;
-  ContributionStatement c{pool.public_key(), r.task_id, worker.public_key(), result_hash(r.task_id, r.digest),
-                          result_seal(worker.public_key(), r.task_id, r.digest), 40, "cpu"};
+  ContributionStatement c{pool.public_key(),
+                          r.task_id,
+                          worker.public_key(),
+                          result_hash(r.task_id, r.digest),
+                          result_seal(worker.public_key(), r.task_id, r.digest),
+                          40,
+                          "cpu"};
   ContributionRecord cr;
   cr.worker = worker.public_key();
   cr.statement = encode_contribution(c);
@@ -41,7 +46,8 @@ TEST(Records, RoundTripAndAudit) {
   ASSERT_TRUE(d.ok()) << d.status().to_string();
   EXPECT_EQ(*d, r);
   EXPECT_TRUE(audit_task_record(*d, pool.public_key()).ok());
-  for (std::size_t n = 0; n < b.size(); n += 7) EXPECT_FALSE(decode_task_record(ByteView(b).first(n)).ok());
+  for (std::size_t n = 0; n < b.size(); n += 7)
+    EXPECT_FALSE(decode_task_record(ByteView(b).first(n)).ok());
 }
 
 TEST(Records, AuditCatchesEveryKindOfTampering) {

@@ -33,7 +33,9 @@ class ByteWriter {
   void raw(ByteView b) { out_.insert(out_.end(), b.begin(), b.end()); }
   void raw(std::string_view s) { raw(as_bytes(s)); }
   template <std::size_t N>
-  void raw(const std::array<std::uint8_t, N>& a) { raw(ByteView(a)); }
+  void raw(const std::array<std::uint8_t, N>& a) {
+    raw(ByteView(a));
+  }
   Bytes take() && { return std::move(out_); }
   const Bytes& bytes() const { return out_; }
 

@@ -47,7 +47,8 @@ class SecretKey {
 // Key files: one line "gpoc-ed25519-v1 <seed hex> <public hex>\n", mode 0600. A missing file is
 // created with a fresh key when `create` is true; a file readable by group or others is refused.
 Result<SecretKey> load_key_file(const std::filesystem::path& path);
-Result<SecretKey> load_or_create_key_file(const std::filesystem::path& path, bool* created = nullptr);
+Result<SecretKey> load_or_create_key_file(const std::filesystem::path& path,
+                                          bool* created = nullptr);
 Status write_key_file(const std::filesystem::path& path, const SecretKey& key);
 
 }  // namespace gpoc

@@ -11,7 +11,9 @@ namespace gpoc {
 
 std::string to_hex(ByteView bytes);
 template <std::size_t N>
-std::string to_hex(const std::array<std::uint8_t, N>& a) { return to_hex(ByteView(a)); }
+std::string to_hex(const std::array<std::uint8_t, N>& a) {
+  return to_hex(ByteView(a));
+}
 // Lower- or upper-case hex; nullopt on odd length or a non-hex character.
 std::optional<Bytes> from_hex(std::string_view hex);
 template <std::size_t N>

@@ -22,13 +22,16 @@ class Process {
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
 
-  // argv[0] is the program path. stdout and stderr go to `log` (appended), or are inherited if empty.
-  static Result<Process> spawn(const std::vector<std::string>& argv, const std::filesystem::path& log = {});
+  // argv[0] is the program path. stdout and stderr go to `log` (appended), or are inherited if
+  // empty.
+  static Result<Process> spawn(const std::vector<std::string>& argv,
+                               const std::filesystem::path& log = {});
 
   pid_t pid() const { return pid_; }
   bool running();
   void signal(int sig);
-  // Waits up to timeout_ms; the exit status (or 128+signal) once it has ended, nullopt if still running.
+  // Waits up to timeout_ms; the exit status (or 128+signal) once it has ended, nullopt if still
+  // running.
   std::optional<int> wait(int timeout_ms);
   // SIGTERM, then SIGKILL after grace_ms; returns the exit status.
   int stop(int grace_ms = 3000);

@@ -34,12 +34,12 @@ inline constexpr std::uint32_t kMinReplicasMax = 64;
 struct TaskSpec {
   std::string kernel_id;
   std::uint32_t kernel_version = 1;
-  Digest32 input_digest{};        // result_digest() of the input bytes
+  Digest32 input_digest{};  // result_digest() of the input bytes
   std::uint64_t input_bytes = 0;
   std::vector<std::pair<std::string, std::string>> params;  // sorted by key, keys unique
-  std::uint64_t trust = 1;        // credibility asked for: 1 - 1/trust
-  std::uint32_t category = 0;     // index into the pool's categories (time T per category)
-  std::uint32_t min_replicas = 1; // quorum: agreeing replicas required whatever the scores
+  std::uint64_t trust = 1;                                  // credibility asked for: 1 - 1/trust
+  std::uint32_t category = 0;      // index into the pool's categories (time T per category)
+  std::uint32_t min_replicas = 1;  // quorum: agreeing replicas required whatever the scores
   PublicKey requester_key{};
   std::uint64_t requester_nonce = 0;
 

@@ -12,17 +12,17 @@ namespace gpoc {
 
 enum class ErrorCode {
   ok = 0,
-  invalid_argument,     // the caller's input is wrong; retrying it unchanged will fail again
+  invalid_argument,  // the caller's input is wrong; retrying it unchanged will fail again
   not_found,
   already_exists,
   failed_precondition,  // the system is not in a state where this is allowed
   resource_exhausted,   // a limit (size, count, queue) was reached
   unauthenticated,      // a signature or key did not check
   permission_denied,
-  data_loss,            // stored or received data is corrupt
-  unavailable,          // a peer or device cannot be reached now; retrying may help
+  data_loss,    // stored or received data is corrupt
+  unavailable,  // a peer or device cannot be reached now; retrying may help
   deadline_exceeded,
-  internal,             // a bug or an unexpected library failure
+  internal,  // a bug or an unexpected library failure
 };
 
 std::string_view error_code_name(ErrorCode code);
@@ -47,10 +47,16 @@ class [[nodiscard]] Status {
 };
 
 inline Status ok_status() { return Status::ok_status(); }
-inline Status invalid_argument(std::string m) { return {ErrorCode::invalid_argument, std::move(m)}; }
+inline Status invalid_argument(std::string m) {
+  return {ErrorCode::invalid_argument, std::move(m)};
+}
 inline Status not_found(std::string m) { return {ErrorCode::not_found, std::move(m)}; }
-inline Status failed_precondition(std::string m) { return {ErrorCode::failed_precondition, std::move(m)}; }
-inline Status resource_exhausted(std::string m) { return {ErrorCode::resource_exhausted, std::move(m)}; }
+inline Status failed_precondition(std::string m) {
+  return {ErrorCode::failed_precondition, std::move(m)};
+}
+inline Status resource_exhausted(std::string m) {
+  return {ErrorCode::resource_exhausted, std::move(m)};
+}
 inline Status unauthenticated(std::string m) { return {ErrorCode::unauthenticated, std::move(m)}; }
 inline Status data_loss(std::string m) { return {ErrorCode::data_loss, std::move(m)}; }
 inline Status unavailable(std::string m) { return {ErrorCode::unavailable, std::move(m)}; }
@@ -59,7 +65,7 @@ inline Status internal_error(std::string m) { return {ErrorCode::internal, std::
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).ok() && "a Result holding a Status must hold an error");
   }
@@ -70,9 +76,18 @@ class [[nodiscard]] Result {
     static const Status kOk;
     return ok() ? kOk : std::get<Status>(v_);
   }
-  T& value() & { assert(ok()); return std::get<T>(v_); }
-  const T& value() const& { assert(ok()); return std::get<T>(v_); }
-  T&& value() && { assert(ok()); return std::get<T>(std::move(v_)); }
+  T& value() & {
+    assert(ok());
+    return std::get<T>(v_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<T>(v_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<T>(std::move(v_));
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
@@ -89,7 +104,8 @@ class [[nodiscard]] Result {
 
 // Returns early from a function returning Status or Result<U> when `expr` (a Status) is an error.
 // The variable's name is unique per expansion, so uses may nest (a lambda inside the argument).
-#define GPOC_RETURN_IF_ERROR(expr) GPOC_RETURN_IF_ERROR_IMPL_(GPOC_CONCAT_(gpoc_status_, __COUNTER__), expr)
+#define GPOC_RETURN_IF_ERROR(expr) \
+  GPOC_RETURN_IF_ERROR_IMPL_(GPOC_CONCAT_(gpoc_status_, __COUNTER__), expr)
 #define GPOC_RETURN_IF_ERROR_IMPL_(var, expr) \
   do {                                        \
     ::gpoc::Status var = (expr);              \

@@ -19,10 +19,10 @@ namespace gpoc::host {
 enum class ByzantineMode {
   none,
   wrong_output,  // corrupts its output before digesting it: a consistent vote for a wrong result
-  copy_vote,     // votes the right hash with a seal it cannot make, as a worker copying a vote would
-  no_reveal,     // contributes, then never reveals
-  fail,          // reports every task as a kernel failure
-  silent,        // accepts assignments and never answers them
+  copy_vote,  // votes the right hash with a seal it cannot make, as a worker copying a vote would
+  no_reveal,  // contributes, then never reveals
+  fail,       // reports every task as a kernel failure
+  silent,     // accepts assignments and never answers them
 };
 Result<ByzantineMode> parse_byzantine_mode(std::string_view name);
 std::string_view byzantine_mode_name(ByzantineMode m);
@@ -31,9 +31,9 @@ struct WorkerConfig {
   std::string scheduler_endpoint;
   std::filesystem::path key_file;
   bool force_cpu = false;
-  std::uint32_t slots = 16;             // assignments accepted at once (queued on the device)
+  std::uint32_t slots = 16;  // assignments accepted at once (queued on the device)
   ByzantineMode byzantine = ByzantineMode::none;
-  std::int64_t delay_ms = 0;            // test option: wait this long before running each task
+  std::int64_t delay_ms = 0;  // test option: wait this long before running each task
   std::int64_t register_timeout_ms = 2000;
   std::size_t kept_results_max = 4096;  // outputs kept for reveal/upload, oldest dropped first
   std::uint64_t kept_result_bytes_max = 1ull << 30;
@@ -41,7 +41,8 @@ struct WorkerConfig {
 };
 
 struct WorkerStats {
-  std::uint64_t executed = 0, failed = 0, contributions = 0, reveals = 0, uploads = 0, registrations = 0;
+  std::uint64_t executed = 0, failed = 0, contributions = 0, reveals = 0, uploads = 0,
+                registrations = 0;
 };
 
 class Worker {

@@ -25,9 +25,9 @@ struct SchedulerConfig {
   std::int64_t heartbeat_interval_ms = 1000;
   std::uint32_t heartbeat_liveness = 3;
   std::uint64_t input_bytes_max = 64u << 20;
-  std::size_t receiving_tasks_max = 64;     // submissions whose input is still arriving in chunks
+  std::size_t receiving_tasks_max = 64;  // submissions whose input is still arriving in chunks
   std::int64_t receiving_timeout_ms = 60'000;  // ...dropped when their chunks stop for this long
-  std::filesystem::path ready_file;         // written (JSON) once both endpoints are bound
+  std::filesystem::path ready_file;            // written (JSON) once both endpoints are bound
   // A batch holding only acceptances waits up to this long for a task's final record to share its
   // fsync (the acceptance replies wait with it): one fsync per task instead of two under load.
   std::int64_t commit_delay_ms = 2;
@@ -43,7 +43,8 @@ class Scheduler {
  public:
   // Opens the ledger (data_dir/ledger.db), loads or creates the pool key (data_dir/scheduler.key),
   // resumes unfinished tasks and binds both endpoints.
-  static Result<std::unique_ptr<Scheduler>> create(SchedulerConfig config, const Clock& clock = SystemClock::instance());
+  static Result<std::unique_ptr<Scheduler>> create(SchedulerConfig config,
+                                                   const Clock& clock = SystemClock::instance());
   ~Scheduler();
 
   // Runs until `stop` becomes true. Returns an error only when the ledger cannot be written:

@@ -17,8 +17,8 @@
 #include <zmq.hpp>
 
 #include "gpoc/common/status.hpp"
-#include "gpoc/transport/envelope.hpp"
 #include "gpoc/proto/gpoc.pb.h"
+#include "gpoc/transport/envelope.hpp"
 
 namespace gpoc::transport {
 
@@ -36,15 +36,15 @@ struct Limits {
   int max_error_replies_per_s = 100;
 };
 
-struct Counters {  // all atomics; readable from other threads
-  std::atomic<std::uint64_t> received{0};          // valid envelopes handed to the caller
-  std::atomic<std::uint64_t> sent{0};              // envelopes queued to zmq (error replies too)
-  std::atomic<std::uint64_t> malformed{0};         // unparsable, empty-body or multi-frame
-  std::atomic<std::uint64_t> oversized{0};         // above max_message_bytes (inproc, or on send)
+struct Counters {                           // all atomics; readable from other threads
+  std::atomic<std::uint64_t> received{0};   // valid envelopes handed to the caller
+  std::atomic<std::uint64_t> sent{0};       // envelopes queued to zmq (error replies too)
+  std::atomic<std::uint64_t> malformed{0};  // unparsable, empty-body or multi-frame
+  std::atomic<std::uint64_t> oversized{0};  // above max_message_bytes (inproc, or on send)
   std::atomic<std::uint64_t> bad_version{0};
-  std::atomic<std::uint64_t> unroutable{0};        // ROUTER send to an unknown or gone peer
-  std::atomic<std::uint64_t> send_would_block{0};  // high-water mark reached
-  std::atomic<std::uint64_t> error_replies{0};     // Error envelopes sent for bad frames
+  std::atomic<std::uint64_t> unroutable{0};                // ROUTER send to an unknown or gone peer
+  std::atomic<std::uint64_t> send_would_block{0};          // high-water mark reached
+  std::atomic<std::uint64_t> error_replies{0};             // Error envelopes sent for bad frames
   std::atomic<std::uint64_t> error_replies_suppressed{0};  // ... dropped by the rate bound
 };
 

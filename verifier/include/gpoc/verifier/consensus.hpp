@@ -29,7 +29,9 @@ std::uint32_t weight_log2(std::uint64_t w);
 
 // Score updates: +1 for a correct contribution to a replicated task, floor(2s/3) for a wrong or
 // unrevealed one.
-inline std::uint64_t score_after_win(std::uint64_t s, bool replicated) { return replicated ? s + 1 : s; }
+inline std::uint64_t score_after_win(std::uint64_t s, bool replicated) {
+  return replicated ? s + 1 : s;
+}
 inline std::uint64_t score_after_loss(std::uint64_t s) { return s * 2 / 3; }
 
 // W > (trust - 1) * (1 + others), saturating.

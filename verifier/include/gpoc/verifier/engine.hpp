@@ -23,8 +23,22 @@
 namespace gpoc::verifier {
 
 // Numbers match the wire TaskState and ReplicaState enums.
-enum class TaskPhase { pending = 2, running = 3, revealing = 4, uploading = 5, completed = 6, failed = 7 };
-enum class ReplicaPhase { assigned = 1, contributed = 2, revealed = 3, failed = 4, lost = 5, rejected = 6 };
+enum class TaskPhase {
+  pending = 2,
+  running = 3,
+  revealing = 4,
+  uploading = 5,
+  completed = 6,
+  failed = 7
+};
+enum class ReplicaPhase {
+  assigned = 1,
+  contributed = 2,
+  revealed = 3,
+  failed = 4,
+  lost = 5,
+  rejected = 6
+};
 std::string_view task_phase_name(TaskPhase p);
 std::string_view replica_phase_name(ReplicaPhase p);
 
@@ -40,10 +54,25 @@ struct PoolConfig {
 };
 
 // ---- actions --------------------------------------------------------------------------------
-struct AssignAction { PublicKey worker; TaskId task_id; std::int64_t deadline_ms; };
-struct RevealRequestAction { PublicKey worker; TaskId task_id; bool upload; };
-struct UploadRequestAction { PublicKey worker; TaskId task_id; };
-struct AbortAction { PublicKey worker; TaskId task_id; std::string reason; };
+struct AssignAction {
+  PublicKey worker;
+  TaskId task_id;
+  std::int64_t deadline_ms;
+};
+struct RevealRequestAction {
+  PublicKey worker;
+  TaskId task_id;
+  bool upload;
+};
+struct UploadRequestAction {
+  PublicKey worker;
+  TaskId task_id;
+};
+struct AbortAction {
+  PublicKey worker;
+  TaskId task_id;
+  std::string reason;
+};
 // ---- read-only views for status queries ------------------------------------------------------
 struct ReplicaView {
   PublicKey worker{};
@@ -77,7 +106,8 @@ struct FinishAction {
   std::vector<std::pair<PublicKey, std::uint64_t>> scores;
   TaskView view;
 };
-using Action = std::variant<AssignAction, RevealRequestAction, UploadRequestAction, AbortAction, FinishAction>;
+using Action =
+    std::variant<AssignAction, RevealRequestAction, UploadRequestAction, AbortAction, FinishAction>;
 
 struct WorkerView {
   PublicKey key{};
@@ -174,7 +204,8 @@ class Engine {
 
   PoolConfig config_;
   std::map<TaskId, std::unique_ptr<Task>> tasks_;
-  std::set<std::pair<std::uint64_t, TaskId>> dispatch_queue_;  // (arrival order, id) needing replicas
+  std::set<std::pair<std::uint64_t, TaskId>>
+      dispatch_queue_;  // (arrival order, id) needing replicas
   std::map<PublicKey, Worker> workers_;
   std::map<PublicKey, std::uint64_t> scores_;
   std::deque<Action> actions_;

@@ -41,11 +41,11 @@ struct ContributionRecord {
 struct TaskRecord {
   TaskId task_id{};
   bool completed = false;
-  Bytes spec;                   // task spec bytes as signed by the requester
+  Bytes spec;  // task spec bytes as signed by the requester
   Signature requester_signature{};
-  Digest32 digest{};            // the agreed result digest (completed only)
+  Digest32 digest{};  // the agreed result digest (completed only)
   std::uint64_t output_bytes = 0;
-  std::string reason;           // why it failed (failed only)
+  std::string reason;  // why it failed (failed only)
   std::int64_t submitted_ms = 0;
   std::int64_t consensus_ms = 0;
   std::int64_t finished_ms = 0;
