@@ -113,12 +113,7 @@ void Worker::Impl::keep(const TaskId& id, KeptResult r) {
   }
 }
 
-static std::optional<TaskId> id_of(const std::string& s) {
-  if (s.size() != 32) return std::nullopt;
-  TaskId id{};
-  std::copy(s.begin(), s.end(), id.begin());
-  return id;
-}
+static std::optional<TaskId> id_of(const std::string& s) { return fixed_bytes<32>(s); }
 
 void Worker::Impl::on_assignment(const wire::Assignment& a) {
   if (cfg.byzantine == ByzantineMode::silent) return;

@@ -9,12 +9,7 @@
 
 namespace gpoc::scheduler {
 
-std::optional<TaskId> task_id_from(const std::string& bytes) {
-  if (bytes.size() != 32) return std::nullopt;
-  TaskId id{};
-  std::copy(bytes.begin(), bytes.end(), id.begin());
-  return id;
-}
+std::optional<TaskId> task_id_from(const std::string& bytes) { return fixed_bytes<32>(bytes); }
 
 static constexpr std::size_t kKernelsPerWorkerMax = 256;
 static constexpr std::size_t kSessionsMax = 4096;

@@ -3,9 +3,11 @@
 // false once the input is short, and the caller turns that into an error.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -21,6 +23,16 @@ inline ByteView as_bytes(std::string_view s) {
 }
 inline std::string_view as_chars(ByteView b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+
+// A fixed-size value (a key, a digest, a task id) from a wire `bytes` field; nullopt unless the
+// field is exactly N bytes long.
+template <std::size_t N>
+std::optional<std::array<std::uint8_t, N>> fixed_bytes(std::string_view s) {
+  if (s.size() != N) return std::nullopt;
+  std::array<std::uint8_t, N> a{};
+  std::copy(s.begin(), s.end(), a.begin());
+  return a;
 }
 
 class ByteWriter {
