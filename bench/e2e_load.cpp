@@ -17,6 +17,7 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <zmq.hpp>
 
 #include "gpoc/client/client.hpp"
 #include "gpoc/common/clock.hpp"
@@ -174,6 +175,43 @@ nlohmann::json fsync_latency(const std::filesystem::path& dir) {
   return {{"p50", percentile(ms, 50)}, {"p99", percentile(ms, 99)}};
 }
 
+// The transport floor: a ZeroMQ round trip over loopback TCP between two threads with contexts
+// (and so I/O threads) of their own, paced like the latency phase so that threads go idle
+// between messages as they do there. A committed task needs six one-way messages in sequence
+// (submit, assignment, contribution, reveal request, reveal, notification) and one commit, so
+// three round trips plus one fdatasync is the least submit->commit latency this machine allows.
+nlohmann::json zmq_round_trip() {
+  zmq::context_t echo_ctx(1);
+  zmq::context_t ping_ctx(1);
+  zmq::socket_t echo(echo_ctx, zmq::socket_type::dealer);
+  echo.set(zmq::sockopt::linger, 0);
+  echo.bind("tcp://127.0.0.1:*");
+  const std::string ep = echo.get(zmq::sockopt::last_endpoint);
+  std::thread t([&echo] {
+    zmq::message_t m;
+    for (;;) {
+      if (!echo.recv(m)) continue;
+      if (m.size() == 0) return;
+      echo.send(m, zmq::send_flags::none);
+    }
+  });
+  zmq::socket_t ping(ping_ctx, zmq::socket_type::dealer);
+  ping.set(zmq::sockopt::linger, 0);
+  ping.connect(ep);
+  std::vector<double> us;
+  zmq::message_t reply;
+  for (int i = 0; i < 1100; ++i) {
+    std::int64_t t0 = monotonic_us();
+    ping.send(zmq::str_buffer("ping"), zmq::send_flags::none);
+    if (!ping.recv(reply)) throw std::runtime_error("zmq round trip: no reply");
+    if (i >= 100) us.push_back(static_cast<double>(monotonic_us() - t0));  // after a warm-up
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ping.send(zmq::const_buffer("", 0), zmq::send_flags::none);
+  t.join();
+  return {{"p50", percentile(us, 50)}, {"p99", percentile(us, 99)}};
+}
+
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");
   std::string line;
@@ -210,6 +248,7 @@ int run(const Options& o) {
   std::cerr << "measuring Ed25519 rates...\n";
   nlohmann::json sig = signature_rates();
   nlohmann::json fsync_ms = fsync_latency(dir);
+  nlohmann::json rtt_us = zmq_round_trip();
   auto sched = Process::spawn(
       {gpoc, "scheduler", "--commit-delay-ms", std::to_string(o.commit_delay_ms), "--data-dir",
        (dir / "pool").string(), "--client-endpoint", "tcp://127.0.0.1:*", "--worker-endpoint",
@@ -274,6 +313,9 @@ int run(const Options& o) {
         {"ledger", "SQLite WAL, synchronous=FULL"}}},
       {"ed25519", sig},
       {"fdatasync_ms", fsync_ms},
+      {"zmq_round_trip_us", rtt_us},
+      {"latency_floor_ms", 3 * static_cast<double>(rtt_us["p50"]) / 1000.0 +
+                               static_cast<double>(fsync_ms["p50"])},
       {"throughput", phase_json(tp)},
       {"latency_at_rate", phase_json(lat)},
       {"offered_rate_per_s", o.latency_rate},
