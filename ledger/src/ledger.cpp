@@ -37,6 +37,10 @@ void Batch::set_score(const PublicKey& worker, std::uint64_t score) {
   ops_.emplace_back(detail::ScoreOp{worker, score});
 }
 
+void Batch::set_balance(const PublicKey& account, Balance balance) {
+  ops_.emplace_back(detail::BalanceOp{account, balance, appended_ > 0});
+}
+
 namespace {
 
 // A new file's directory entry is only durable once the directory itself is synced; SQLite
@@ -163,6 +167,16 @@ Status LedgerImpl::prepare_statements() {
       {&st.get_output, "SELECT output FROM outputs WHERE task_id = ?1"},
       {&st.get_score, "SELECT score FROM scores WHERE worker = ?1"},
       {&st.all_scores, "SELECT worker, score FROM scores ORDER BY worker"},
+      {&st.upsert_balance,
+       "INSERT INTO balances (account, free, locked) VALUES (?1, ?2, ?3) "
+       "ON CONFLICT (account) DO UPDATE SET free = excluded.free, locked = excluded.locked"},
+      {&st.delete_balance, "DELETE FROM balances WHERE account = ?1"},
+      {&st.index_account,
+       "INSERT OR IGNORE INTO account_entries (account, seq) VALUES (?1, ?2)"},
+      {&st.get_balance, "SELECT free, locked FROM balances WHERE account = ?1"},
+      {&st.all_balances, "SELECT account, free, locked FROM balances ORDER BY account"},
+      {&st.account_entries,
+       "SELECT seq FROM account_entries WHERE account = ?1 ORDER BY seq DESC LIMIT ?2"},
       {&st.entry_hashes,
        "SELECT seq, hash FROM entries WHERE seq >= ?1 AND seq < ?2 "
        "ORDER BY seq"},
@@ -223,6 +237,10 @@ Status LedgerImpl::validate(const std::vector<BatchOp>& ops, std::size_t appende
       if (t->ledger_seq > final_size) {
         return invalid_argument("ledger: task names entry " + std::to_string(t->ledger_seq) +
                                 " but the ledger will hold " + std::to_string(final_size));
+      }
+    } else if (const auto* b = std::get_if<BalanceOp>(&op)) {
+      if (b->balance.free > kSupplyMax || b->balance.locked > kSupplyMax) {
+        return invalid_argument("ledger: a balance above the supply limit of 2^63 - 1 units");
       }
     } else if (const auto* o = std::get_if<OutputOp>(&op)) {
       if (o->output.size() > kBlobBytesMax) {
@@ -296,6 +314,25 @@ Status LedgerImpl::apply(std::vector<BatchOp>& ops, std::vector<std::uint64_t>& 
       GPOC_RETURN_IF_ERROR(q.bind_blob(1, sc->worker));
       GPOC_RETURN_IF_ERROR(q.bind_u64(2, sc->score));
       GPOC_RETURN_IF_ERROR(q.run());
+    } else if (const auto* b = std::get_if<BalanceOp>(&op)) {
+      if (b->balance == Balance{}) {
+        Query q(db, st.delete_balance);
+        GPOC_RETURN_IF_ERROR(q.bind_blob(1, b->account));
+        GPOC_RETURN_IF_ERROR(q.run());
+      } else {
+        Query q(db, st.upsert_balance);
+        GPOC_RETURN_IF_ERROR(q.bind_blob(1, b->account));
+        GPOC_RETURN_IF_ERROR(q.bind_u64(2, b->balance.free));
+        GPOC_RETURN_IF_ERROR(q.bind_u64(3, b->balance.locked));
+        GPOC_RETURN_IF_ERROR(q.run());
+      }
+      const std::uint64_t last = size + seqs.size();
+      if (b->indexed && last > 0) {
+        Query q(db, st.index_account);
+        GPOC_RETURN_IF_ERROR(q.bind_blob(1, b->account));
+        GPOC_RETURN_IF_ERROR(q.bind_u64(2, last));
+        GPOC_RETURN_IF_ERROR(q.run());
+      }
     }
   }
   Query q(db, st.advance_head);

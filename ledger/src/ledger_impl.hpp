@@ -18,6 +18,7 @@ struct Statements {
   Stmt begin, commit, rollback;
   Stmt insert_entry, upsert_task, upsert_input, upsert_output, upsert_score, advance_head;
   Stmt get_entry, get_task, tasks_in_state, get_output, get_score, all_scores, entry_hashes;
+  Stmt upsert_balance, delete_balance, index_account, get_balance, all_balances, account_entries;
 };
 
 struct LedgerImpl {

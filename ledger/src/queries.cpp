@@ -145,4 +145,41 @@ Result<std::vector<std::pair<PublicKey, std::uint64_t>>> Ledger::scores() const 
   }
 }
 
+Result<Balance> Ledger::balance(const PublicKey& account) const {
+  std::lock_guard lock(impl_->mu);
+  Query q(impl_->db, impl_->st.get_balance);
+  GPOC_RETURN_IF_ERROR(q.bind_blob(1, account));
+  GPOC_ASSIGN_OR_RETURN(bool row, q.step());
+  return row ? Balance{q.u64(0), q.u64(1)} : Balance{};
+}
+
+Result<std::vector<std::pair<PublicKey, Balance>>> Ledger::balances() const {
+  std::lock_guard lock(impl_->mu);
+  Query q(impl_->db, impl_->st.all_balances);
+  std::vector<std::pair<PublicKey, Balance>> out;
+  for (;;) {
+    GPOC_ASSIGN_OR_RETURN(bool row, q.step());
+    if (!row) return out;
+    PublicKey key{};
+    if (!q.blob_into(0, key)) {
+      return data_loss("ledger " + impl_->path.string() + ": a balance row has a malformed key");
+    }
+    out.emplace_back(key, Balance{q.u64(1), q.u64(2)});
+  }
+}
+
+Result<std::vector<std::uint64_t>> Ledger::account_entries(const PublicKey& account,
+                                                           std::size_t limit) const {
+  std::lock_guard lock(impl_->mu);
+  Query q(impl_->db, impl_->st.account_entries);
+  GPOC_RETURN_IF_ERROR(q.bind_blob(1, account));
+  GPOC_RETURN_IF_ERROR(q.bind_u64(2, std::min<std::size_t>(limit, 1u << 30)));
+  std::vector<std::uint64_t> out;
+  for (;;) {
+    GPOC_ASSIGN_OR_RETURN(bool row, q.step());
+    if (!row) return out;
+    out.push_back(q.u64(0));
+  }
+}
+
 }  // namespace gpoc::ledger

@@ -60,6 +60,16 @@ CREATE TABLE scores (
   worker BLOB NOT NULL PRIMARY KEY CHECK (length(worker) = 32),
   score INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
+CREATE TABLE balances (
+  account BLOB NOT NULL PRIMARY KEY CHECK (length(account) = 32),
+  free INTEGER NOT NULL CHECK (free >= 0),
+  locked INTEGER NOT NULL CHECK (locked >= 0)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE account_entries (
+  account BLOB NOT NULL CHECK (length(account) = 32),
+  seq INTEGER NOT NULL REFERENCES entries (seq),
+  PRIMARY KEY (account, seq)
+) STRICT, WITHOUT ROWID;
 )sql";
 
 Result<std::int64_t> pragma_int(const Db& db, const char* sql) {

@@ -484,3 +484,51 @@ TEST_F(LedgerTest, SnapshotIsolatesAnAuditFromConcurrentCommits) {
 
 }  // namespace
 }  // namespace gpoc::ledger::test
+
+namespace gpoc::ledger::test {
+namespace {
+
+TEST_F(LedgerTest, BalancesAndAccountHistoryPersist) {
+  std::mt19937_64 rng(21);
+  PublicKey a = random_array<32>(rng), b = random_array<32>(rng);
+  {
+    auto l = open_ok();
+    ASSERT_TRUE(l);
+    Batch batch;
+    batch.set_balance(a, {7, 0});  // before any entry of the batch: not indexed
+    batch.append("account.mint", {1}, 1);
+    batch.set_balance(a, {100, 0});
+    batch.append("task.accept", {2}, 2);
+    batch.set_balance(a, {60, 40});
+    batch.set_balance(b, {5, 0});
+    ASSERT_TRUE(l->commit(std::move(batch)).ok());
+    Batch next;
+    next.append("task.commit", {3}, 3);
+    next.set_balance(b, {});  // back to zero: the row goes, the history stays
+    ASSERT_TRUE(l->commit(std::move(next)).ok());
+  }
+  auto l = open_ok();
+  ASSERT_TRUE(l);
+  EXPECT_EQ(*l->balance(a), (Balance{60, 40}));
+  EXPECT_EQ(*l->balance(b), Balance{});
+  auto all = l->balances();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ(all->front().first, a);
+  EXPECT_EQ(*l->account_entries(a, 10), (std::vector<std::uint64_t>{2, 1}));
+  EXPECT_EQ(*l->account_entries(a, 1), (std::vector<std::uint64_t>{2}));
+  EXPECT_EQ(*l->account_entries(b, 10), (std::vector<std::uint64_t>{3, 2}));
+}
+
+TEST_F(LedgerTest, BalanceAboveTheSupplyLimitIsRefused) {
+  auto l = open_ok();
+  ASSERT_TRUE(l);
+  Batch batch;
+  batch.append("account.mint", {1}, 1);
+  batch.set_balance(PublicKey{1}, {kSupplyMax + 1, 0});
+  EXPECT_EQ(l->commit(std::move(batch)).status().code(), ErrorCode::invalid_argument);
+  EXPECT_EQ(l->size(), 0u);
+}
+
+}  // namespace
+}  // namespace gpoc::ledger::test

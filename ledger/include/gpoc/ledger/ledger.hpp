@@ -21,10 +21,11 @@
 #include "gpoc/common/sha256.hpp"
 #include "gpoc/common/statements.hpp"
 #include "gpoc/common/status.hpp"
+#include "gpoc/common/value.hpp"
 
 namespace gpoc::ledger {
 
-inline constexpr int kSchemaVersion = 1;                      // PRAGMA user_version
+inline constexpr int kSchemaVersion = 2;                      // PRAGMA user_version
 inline constexpr std::size_t kKindBytesMax = 64;              // printable ASCII, no spaces
 inline constexpr std::size_t kEntryBodyBytesMax = 16u << 20;  // one entry's body
 inline constexpr std::size_t kBlobBytesMax = 256u << 20;      // a task input or output
@@ -75,7 +76,12 @@ struct ScoreOp {
   PublicKey worker{};
   std::uint64_t score = 0;
 };
-using BatchOp = std::variant<AppendOp, StoredTask, OutputOp, ScoreOp>;
+struct BalanceOp {
+  PublicKey account{};
+  Balance balance;
+  bool indexed = false;  // link the account to the last entry appended before this op
+};
+using BatchOp = std::variant<AppendOp, StoredTask, OutputOp, ScoreOp, BalanceOp>;
 struct LedgerImpl;
 }  // namespace detail
 
@@ -90,6 +96,9 @@ class Batch {
   void put_task(StoredTask task);
   void put_output(const TaskId& id, Bytes output);  // the verified output of a completed task
   void set_score(const PublicKey& worker, std::uint64_t score);
+  // The account's balance after this batch's entries so far; the account's history then lists
+  // the last entry appended before this call (the one whose moves changed it).
+  void set_balance(const PublicKey& account, Balance balance);
   bool empty() const { return ops_.empty(); }
   std::size_t appended() const { return appended_; }
 
@@ -136,6 +145,11 @@ class Ledger {
   Result<std::optional<Bytes>> output(const TaskId& id) const;
   Result<std::uint64_t> score(const PublicKey& worker) const;               // 0 if unknown
   Result<std::vector<std::pair<PublicKey, std::uint64_t>>> scores() const;  // by key
+  Result<Balance> balance(const PublicKey& account) const;  // zeros if unknown
+  Result<std::vector<std::pair<PublicKey, Balance>>> balances() const;  // by key
+  // The entries that moved value in or out of `account`, newest first, at most `limit`.
+  Result<std::vector<std::uint64_t>> account_entries(const PublicKey& account,
+                                                     std::size_t limit) const;
   // Recomputes every entry's hash and the chain links from seq 1; names the first bad entry.
   // A database SQLite itself finds corrupt is a data_loss error rather than a report.
   Result<VerifyReport> verify() const;
