@@ -31,5 +31,6 @@ void add_requester_commands(CLI::App& app);
 void add_ledger_command(CLI::App& app);
 void add_kernels_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
+void add_account_command(CLI::App& app);
 
 }  // namespace gpoc::cli

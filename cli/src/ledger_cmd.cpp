@@ -10,6 +10,7 @@
 #include "gpoc/common/hex.hpp"
 #include "gpoc/ledger/ledger.hpp"
 #include "gpoc/verifier/records.hpp"
+#include "gpoc/verifier/replay.hpp"
 
 namespace gpoc::cli {
 
@@ -24,7 +25,8 @@ enum VerifyExit {
 
 struct VerifyOutcome {
   int code = kVerifyOk;
-  std::uint64_t entries = 0, commits = 0, failures = 0;
+  std::uint64_t entries = 0, commits = 0, failures = 0, open_tasks = 0;
+  Amount minted = 0;
   std::string problem;
   std::optional<std::uint64_t> first_bad_seq;
   Digest32 head{};  // hash of the last entry checked, in the audited snapshot
@@ -47,7 +49,8 @@ static Result<PublicKey> pool_key_from(const std::filesystem::path& data_dir,
   return *k;
 }
 
-// Chain, then every record's signatures, then the derived scores against a replay of the records.
+// Chain, then every record's signatures and every entry's value moves, then the derived scores
+// and balances against a replay of the entries.
 static Result<VerifyOutcome> verify_ledger(const ledger::Ledger& l, const PublicKey& pool) {
   VerifyOutcome out;
   GPOC_ASSIGN_OR_RETURN(auto report, l.verify());
@@ -59,36 +62,61 @@ static Result<VerifyOutcome> verify_ledger(const ledger::Ledger& l, const Public
     out.first_bad_seq = report.first_bad_seq;
     return out;
   }
-  std::map<PublicKey, std::uint64_t> replayed;
+  verifier::Replay replay(pool);
   Status walk = l.for_each_entry(1, [&](const ledger::Entry& e) {
-    if (e.kind != verifier::kCommitKind && e.kind != verifier::kFailKind) return true;
-    auto rec = verifier::decode_task_record(e.body);
-    Status s = rec.ok() ? verifier::audit_task_record(*rec, pool) : rec.status();
-    if (s.ok() && rec->completed != (e.kind == verifier::kCommitKind))
-      s = data_loss("entry kind disagrees with its record");
+    Status s = ok_status();
+    if (e.kind == verifier::kCommitKind || e.kind == verifier::kFailKind) {
+      auto rec = verifier::decode_task_record(e.body);
+      s = rec.ok() ? verifier::audit_task_record(*rec, pool) : rec.status();
+    }
+    if (s.ok()) s = replay.apply(e.kind, e.body);
     if (!s.ok()) {
       out.code = kVerifyBadRecord;
       out.first_bad_seq = e.seq;
-      out.problem = "entry " + std::to_string(e.seq) + ": " + s.message();
+      out.problem = "entry " + std::to_string(e.seq) + " (" + e.kind + "): " + s.message();
       return false;
     }
-    (rec->completed ? out.commits : out.failures)++;
-    for (const auto& c : rec->contributions) replayed[c.worker] = c.score_after;
     return true;
   });
   GPOC_RETURN_IF_ERROR(walk);
+  out.commits = replay.commits();
+  out.failures = replay.failures();
+  out.open_tasks = replay.open_tasks();
+  out.minted = replay.accounts().minted();
   if (out.code != kVerifyOk) return out;
+  auto bad_state = [&](std::string problem) {
+    out.code = kVerifyBadState;
+    out.problem = std::move(problem);
+    return out;
+  };
   GPOC_ASSIGN_OR_RETURN(auto scores, l.scores());
   for (const auto& [w, s] : scores) {
-    auto it = replayed.find(w);
-    std::uint64_t expect = it == replayed.end() ? 0 : it->second;
+    auto it = replay.scores().find(w);
+    std::uint64_t expect = it == replay.scores().end() ? 0 : it->second;
     if (expect != s) {
-      out.code = kVerifyBadState;
-      out.problem = "score of worker " + to_hex(w).substr(0, 16) + " is " + std::to_string(s) +
-                    " but the records give " + std::to_string(expect);
-      return out;
+      return bad_state("score of worker " + to_hex(w).substr(0, 16) + " is " + std::to_string(s) +
+                       " but the records give " + std::to_string(expect));
     }
   }
+  // Balances: the table must be exactly the replayed books, and the books hold every minted unit.
+  GPOC_ASSIGN_OR_RETURN(auto balances, l.balances());
+  const auto& books = replay.accounts().all();
+  if (balances.size() != books.size())
+    return bad_state(std::to_string(balances.size()) + " accounts in the balance table, but the "
+                     "entries give " + std::to_string(books.size()));
+  Amount128 sum = 0;
+  for (const auto& [k, b] : balances) {
+    auto it = books.find(k);
+    Balance expect = it == books.end() ? Balance{} : it->second;
+    if (expect != b) {
+      return bad_state("balance of " + to_hex(k).substr(0, 16) + " is " + std::to_string(b.free) +
+                       " free + " + std::to_string(b.locked) + " locked, but the entries give " +
+                       std::to_string(expect.free) + " + " + std::to_string(expect.locked));
+    }
+    sum += static_cast<Amount128>(b.free) + b.locked;
+  }
+  if (sum != replay.accounts().minted())
+    return bad_state("balances and locks do not add up to the units minted");
   return out;
 }
 
@@ -97,8 +125,9 @@ void add_ledger_command(CLI::App& app) {
   ledger_cmd->require_subcommand(1);
   auto* cmd = ledger_cmd->add_subcommand(
       "verify",
-      "Recompute the hash chain, re-check every record's signatures, votes and seals, and replay "
-      "the scores.\n"
+      "Recompute the hash chain, re-check every record's signatures, votes and seals, check that "
+      "every entry's value moves follow the pool policy and PoCo's settlement rules, and replay "
+      "the scores and balances (which must add up to the units minted).\n"
       "Exit 0: all good; 1: could not read; 3: chain broken (names the first bad entry);\n"
       "4: a record fails its audit; 5: derived state disagrees with the records.");
   struct Opts {
@@ -130,6 +159,7 @@ void add_ledger_command(CLI::App& app) {
       nlohmann::json j{{"ok", r->code == kVerifyOk}, {"exit_code", r->code},
                        {"entries", r->entries},      {"commits", r->commits},
                        {"failures", r->failures},    {"problem", r->problem},
+                       {"open_tasks", r->open_tasks}, {"minted", r->minted},
                        {"head", to_hex(r->head)}};
       j["first_bad_seq"] =
           r->first_bad_seq ? nlohmann::json(*r->first_bad_seq) : nlohmann::json(nullptr);
@@ -137,7 +167,9 @@ void add_ledger_command(CLI::App& app) {
     } else if (r->code == kVerifyOk) {
       std::cout << "ledger OK: " << r->entries << " entries (" << r->commits << " committed, "
                 << r->failures
-                << " failed tasks), every signature checks, scores match the records\nhead "
+                << " failed tasks, " << r->open_tasks << " in progress), every signature "
+                << "checks, every entry balances, scores and balances match the entries, "
+                << r->minted << " units minted and all accounted for\nhead "
                 << to_hex(r->head) << "\n";
     } else {
       std::cout << "ledger BAD: " << r->problem << "\n";

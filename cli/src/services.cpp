@@ -33,12 +33,26 @@ static Result<std::vector<std::int64_t>> parse_ms_list(const std::string& s) {
   return out;
 }
 
+static Result<std::vector<Amount>> parse_u64_list(const std::string& s, const std::string& flag) {
+  std::vector<Amount> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos || item.size() > 19)
+      return invalid_argument(flag + ": \"" + item + "\" is not a whole number of units");
+    out.push_back(std::stoull(item));
+  }
+  if (out.empty()) return invalid_argument(flag + " needs one value per category");
+  return out;
+}
+
 void add_scheduler_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "scheduler", "Run a pool's scheduler: accepts tasks, dispatches replicas, verifies, commits");
   struct Opts {
     scheduler::SchedulerConfig cfg;
     std::string categories = "10000,60000,600000,3600000";
+    std::string prices;
     std::string log_level = "info";
   };
   auto o = std::make_shared<Opts>();
@@ -53,6 +67,29 @@ void add_scheduler_command(CLI::App& app) {
   cmd->add_option("--category-times-ms", o->categories,
                   "Category time T per category, comma-separated: contributions by 7T, reveals "
                   "within 2T, final deadline 10T")
+      ->capture_default_str();
+  cmd->add_option("--prices", o->prices,
+                  "Task price per category in units, comma-separated, one per category (default: "
+                  "all zero, a free pool with no escrow and no stakes)");
+  cmd->add_option("--worker-stake-ratio", o->cfg.policy.worker_stake_ratio,
+                  "Percent of the task price each contribution puts at stake")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000));
+  cmd->add_option("--scheduler-reward-ratio", o->cfg.policy.scheduler_reward_ratio,
+                  "Percent of each task's reward the scheduler keeps (the workers share the rest)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100));
+  cmd->add_option("--scheduler-stake-ratio", o->cfg.policy.scheduler_stake_ratio,
+                  "Percent of the task price the pool locks per task (lost to the kitty if the "
+                  "task fails)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000));
+  cmd->add_option("--kitty-ratio", o->cfg.policy.kitty_ratio,
+                  "Percent of the kitty paid to the scheduler with each success")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100));
+  cmd->add_option("--kitty-min", o->cfg.policy.kitty_min,
+                  "...but at least this many units (or the whole kitty if smaller)")
       ->capture_default_str();
   cmd->add_option("--heartbeat-ms", o->cfg.heartbeat_interval_ms, "Worker heartbeat interval")
       ->capture_default_str()
@@ -79,7 +116,14 @@ void add_scheduler_command(CLI::App& app) {
     install_signal_handlers();
     auto cats = parse_ms_list(o->categories);
     if (!cats.ok()) std::exit(fail(cats.status()));
-    o->cfg.category_time_ms = *cats;
+    o->cfg.policy.category_time_ms = *cats;
+    if (o->prices.empty()) {
+      o->cfg.policy.category_price.assign(cats->size(), 0);
+    } else {
+      auto prices = parse_u64_list(o->prices, "--prices");
+      if (!prices.ok()) std::exit(fail(prices.status()));
+      o->cfg.policy.category_price = *prices;
+    }
     auto s = scheduler::Scheduler::create(o->cfg);
     if (!s.ok()) std::exit(fail(s.status()));
     std::unique_ptr<scheduler::Scheduler> sched = std::move(*s);

@@ -106,9 +106,51 @@ static Status error_status(const wire::Error& e) {
     case wire::ERROR_BUSY:
     case wire::ERROR_TOO_LARGE: code = ErrorCode::resource_exhausted; break;
     case wire::ERROR_DIGEST_MISMATCH: code = ErrorCode::data_loss; break;
+    case wire::ERROR_INSUFFICIENT_FUNDS: code = ErrorCode::failed_precondition; break;
     default: break;
   }
   return Status(code, e.message());
+}
+
+Result<wire::AccountStatus> Client::account(const PublicKey& account, std::uint32_t history,
+                                            int timeout_ms) {
+  wire::Envelope env;
+  env.mutable_account_request()->set_account(account.data(), 32);
+  env.mutable_account_request()->set_history_limit(history);
+  GPOC_ASSIGN_OR_RETURN(wire::Envelope reply, request(std::move(env), timeout_ms));
+  if (reply.has_error()) return error_status(reply.error());
+  if (!reply.has_account_status()) return internal_error("unexpected reply to an account query");
+  return reply.account_status();
+}
+
+Result<wire::AccountStatus> Client::mint(const SecretKey& pool_key, const PublicKey& to,
+                                         Amount amount, std::string memo, int timeout_ms) {
+  MintStatement m;
+  m.pool_id = pool_key.public_key();
+  m.account = to;
+  m.amount = amount;
+  randombytes_buf(&m.nonce, sizeof m.nonce);
+  m.memo = std::move(memo);
+  Bytes st = encode_mint(m);
+  GPOC_RETURN_IF_ERROR(decode_mint(st).status());  // the same checks the scheduler makes
+  Signature sig = pool_key.sign(st);
+  wire::Envelope env;
+  env.mutable_mint_request()->set_statement(st.data(), st.size());
+  env.mutable_mint_request()->set_signature(sig.data(), sig.size());
+  env.set_message_id(transport::next_message_id());
+  Status last;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto reply = request(env, timeout_ms / 3 + 1);
+    if (!reply.ok()) {
+      last = reply.status();
+      if (last.code() == ErrorCode::deadline_exceeded) continue;
+      return last;
+    }
+    if (reply->has_error()) return error_status(reply->error());
+    if (!reply->has_account_status()) return internal_error("unexpected reply to a mint");
+    return reply->account_status();
+  }
+  return last;
 }
 
 Result<wire::Submitted> Client::submit(const PreparedTask& task, int timeout_ms) {

@@ -97,6 +97,33 @@ Amount128 Accounts::total() const {
   return sum;
 }
 
+Bytes encode_mint(const MintStatement& m) {
+  ByteWriter w(kMintTag.size() + 32 + 32 + 16 + 2 + m.memo.size());
+  w.raw(kMintTag);
+  w.raw(m.pool_id);
+  w.raw(m.account);
+  w.u64(m.amount);
+  w.u64(m.nonce);
+  std::string_view memo = std::string_view(m.memo).substr(0, 256);
+  w.u16(static_cast<std::uint16_t>(memo.size()));
+  w.raw(memo);
+  return std::move(w).take();
+}
+
+Result<MintStatement> decode_mint(ByteView bytes) {
+  ByteReader r(bytes);
+  MintStatement m;
+  std::uint16_t len = 0;
+  if (!r.expect(kMintTag) || !r.raw(m.pool_id) || !r.raw(m.account) || !r.u64(m.amount) ||
+      !r.u64(m.nonce) || !r.u16(len) || len > 256 || !r.string(len, m.memo) || !r.at_end()) {
+    return invalid_argument("mint statement: malformed (expected gpoc.mint.v1)");
+  }
+  if (m.account == kMintSource) return invalid_argument("mint statement: all-zero account");
+  if (m.amount == 0) return invalid_argument("mint statement: zero amount");
+  if (m.amount > kSupplyMax) return invalid_argument("mint statement: amount above 2^63 - 1");
+  return m;
+}
+
 Status Policy::validate() const {
   if (category_time_ms.empty()) return invalid_argument("policy: at least one category is needed");
   if (category_price.size() != category_time_ms.size())

@@ -38,7 +38,11 @@ void Batch::set_score(const PublicKey& worker, std::uint64_t score) {
 }
 
 void Batch::set_balance(const PublicKey& account, Balance balance) {
-  ops_.emplace_back(detail::BalanceOp{account, balance, appended_ > 0});
+  ops_.emplace_back(detail::BalanceOp{account, balance, appended_ > 0, true});
+}
+
+void Batch::index(const Digest32& subject) {
+  ops_.emplace_back(detail::BalanceOp{subject, {}, appended_ > 0, false});
 }
 
 namespace {
@@ -315,7 +319,9 @@ Status LedgerImpl::apply(std::vector<BatchOp>& ops, std::vector<std::uint64_t>& 
       GPOC_RETURN_IF_ERROR(q.bind_u64(2, sc->score));
       GPOC_RETURN_IF_ERROR(q.run());
     } else if (const auto* b = std::get_if<BalanceOp>(&op)) {
-      if (b->balance == Balance{}) {
+      if (!b->set) {
+        // index only
+      } else if (b->balance == Balance{}) {
         Query q(db, st.delete_balance);
         GPOC_RETURN_IF_ERROR(q.bind_blob(1, b->account));
         GPOC_RETURN_IF_ERROR(q.run());

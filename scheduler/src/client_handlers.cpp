@@ -13,9 +13,9 @@ static wire::TaskState wire_state(int s) { return static_cast<wire::TaskState>(s
 
 // Checks everything about a submission that needs neither its signature nor its input.
 static Status check_submission(const TaskSpec& spec, const SchedulerConfig& cfg) {
-  if (spec.category >= cfg.category_time_ms.size()) {
-    return invalid_argument("unknown category " + std::to_string(spec.category) +
-                            "; this pool has " + std::to_string(cfg.category_time_ms.size()));
+  if (spec.category >= cfg.policy.category_time_ms.size()) {
+    return invalid_argument("unknown category " + std::to_string(spec.category) + "; this pool has " +
+                            std::to_string(cfg.policy.category_time_ms.size()));
   }
   if (spec.input_bytes > cfg.input_bytes_max) {
     return resource_exhausted("input of " + std::to_string(spec.input_bytes) +
@@ -176,11 +176,29 @@ void Scheduler::Impl::accept(Receiving& r, Bytes input) {
   t.expected_output_bytes = out_bytes.ok() ? *out_bytes : 0;
   t.class_bound = info != nullptr && info->determinism == kernels::Determinism::arch;
   t.submitted_ms = now();
-  if (Status s = engine->add_task(std::move(t), now()); !s.ok()) {
-    wire::ErrorCode code =
-        s.code() == ErrorCode::resource_exhausted ? wire::ERROR_BUSY : transport::to_wire_error(s);
+  auto escrow = engine->add_task(std::move(t), now());
+  if (!escrow.ok()) {
+    const Status& s = escrow.status();
+    wire::ErrorCode code = s.code() == ErrorCode::resource_exhausted    ? wire::ERROR_BUSY
+                           : s.code() == ErrorCode::failed_precondition ? wire::ERROR_INSUFFICIENT_FUNDS
+                           : s.code() == ErrorCode::unavailable         ? wire::ERROR_BUSY
+                                                                        : transport::to_wire_error(s);
+    ++stats.rejected_submissions;
     return send_error(Side::clients, r.peer, r.reply_to, code, s.message(), ByteView(r.task_id));
   }
+  // The escrow is an entry of its own, so the books balance at every point of the chain.
+  const verifier::PoolConfig& pc = engine->config();
+  verifier::AcceptRecord acc;
+  acc.task_id = r.task_id;
+  acc.requester = r.spec.requester_key;
+  acc.category = r.spec.category;
+  acc.price = pc.policy.price(r.spec.category);
+  acc.scheduler_stake = pc.policy.scheduler_stake(r.spec.category);
+  acc.worker_stake = pc.policy.worker_stake(r.spec.category);
+  acc.moves = std::move(*escrow);
+  const std::uint64_t accept_seq = next_seq++;
+  batch.append(std::string(verifier::kAcceptKind), verifier::encode_accept_record(acc), now());
+  write_balances(acc.moves);
   ledger::StoredTask stored;
   stored.task_id = r.task_id;
   stored.spec = r.spec_bytes;
@@ -188,6 +206,7 @@ void Scheduler::Impl::accept(Receiving& r, Bytes input) {
   stored.input = input;
   stored.state = wire::TASK_PENDING;
   stored.submitted_ms = now();
+  stored.ledger_seq = accept_seq;  // until its final record: the escrow to resume it with
   batch.put_task(std::move(stored));
   inputs[r.task_id] = std::move(input);
   if (r.notify) watchers[r.task_id].emplace_back(r.peer, r.reply_to);
@@ -273,6 +292,8 @@ void Scheduler::Impl::on_client_message(transport::Incoming& in) {
     case wire::Envelope::kSubmitChunk: return on_submit_chunk(in.peer, in.env);
     case wire::Envelope::kStatusRequest: return on_status(in.peer, in.env);
     case wire::Envelope::kResultRequest: return on_result(in.peer, in.env);
+    case wire::Envelope::kMintRequest: return on_mint(in.peer, in.env);
+    case wire::Envelope::kAccountRequest: return on_account(in.peer, in.env);
     case wire::Envelope::kError: return;
     default:
       send_error(Side::clients, in.peer, in.env.message_id(), wire::ERROR_MALFORMED,

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -103,6 +104,14 @@ struct Scheduler::Impl {
   void on_input_request(const std::string& peer, const wire::Envelope& env);
   void refuse_if_error(const std::string& peer, std::uint64_t reply_to, const Status& s,
                        ByteView task_id);
+
+  // accounts (accounts.cpp)
+  void on_mint(const std::string& peer, const wire::Envelope& env);
+  void on_account(const std::string& peer, const wire::Envelope& env);
+  void write_balances(const std::vector<Move>& moves);  // after the entry that made them
+  Status record_policy();
+  std::set<Digest32> pending_mints;   // mint statement hashes in `batch`
+  std::set<Digest32> inflight_mints;  // ... in the batch the writer is committing
 
   // client side (client_handlers.cpp)
   void on_client_message(transport::Incoming& in);

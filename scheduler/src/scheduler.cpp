@@ -126,6 +126,7 @@ void Scheduler::Impl::on_finish(verifier::FinishAction& f) {
     ++stats.failed;
   }
   for (const auto& [worker, score] : f.scores) batch.set_score(worker, score);
+  write_balances(f.record.moves);
   outputs.erase(id);
   inputs.erase(id);
   uploads.erase(id);
@@ -165,6 +166,8 @@ Status Scheduler::Impl::flush() {
   batch = ledger::Batch();
   after_commit.clear();
   batch_finished.clear();
+  inflight_mints = std::move(pending_mints);
+  pending_mints.clear();
   batch_since_ms = -1;
   return ok_status();
 }
@@ -179,6 +182,7 @@ Status Scheduler::Impl::collect_commit() {
   if (!done->status.ok()) return done->status.with_context("ledger commit failed");
   ++stats.ledger_batches;
   for (const TaskId& id : done->finished) finalizing.erase(id);
+  inflight_mints.clear();  // durable now: the reader sees them
   for (Outgoing& o : done->replies) send(o.side, o.peer, std::move(o.env));
   return ok_status();
 }
@@ -216,7 +220,13 @@ Status Scheduler::Impl::resume_unfinished() {
     nt.class_bound = info != nullptr && info->determinism == kernels::Determinism::arch;
     nt.submitted_ms = t.submitted_ms;
     nt.note = "resumed after scheduler restart";
-    GPOC_RETURN_IF_ERROR(engine->add_task(std::move(nt), now()));
+    // Its escrow is in the ledger already, at the prices of the day it was accepted.
+    auto entry = ledger->entry(t.ledger_seq);
+    if (!entry.ok() || entry->kind != verifier::kAcceptKind)
+      return data_loss("stored task " + to_hex(t.task_id) + " does not name its task.accept entry");
+    GPOC_ASSIGN_OR_RETURN(auto acc, verifier::decode_accept_record(entry->body));
+    nt.escrow = acc.escrow(pool_key.public_key());
+    GPOC_RETURN_IF_ERROR(engine->add_task(std::move(nt), now()).status());
     inputs[t.task_id] = std::move(t.input);
   }
   if (!tasks.empty()) spdlog::info("resumed {} unfinished tasks from the ledger", tasks.size());
@@ -227,11 +237,7 @@ Result<std::unique_ptr<Scheduler>> Scheduler::create(SchedulerConfig config, con
   transport::Limits limits = config.limits;
   auto impl = std::make_unique<Impl>(std::move(config), clock, limits);
   Impl& s = *impl;
-  if (s.cfg.category_time_ms.empty())
-    return invalid_argument("at least one category time is needed");
-  for (std::int64_t t : s.cfg.category_time_ms) {
-    if (t <= 0) return invalid_argument("category times must be positive milliseconds");
-  }
+  GPOC_RETURN_IF_ERROR(s.cfg.policy.validate());
   if (s.cfg.input_bytes_max > ledger::kBlobBytesMax) {
     return invalid_argument("--input-max-bytes cannot exceed the ledger's blob limit of " +
                             std::to_string(ledger::kBlobBytesMax) + " bytes");
@@ -248,14 +254,17 @@ Result<std::unique_ptr<Scheduler>> Scheduler::create(SchedulerConfig config, con
   if (created) spdlog::info("created pool key {}", (s.cfg.data_dir / "scheduler.key").string());
   verifier::PoolConfig pc;
   pc.pool_id = s.pool_key.public_key();
-  pc.category_time_ms = s.cfg.category_time_ms;
+  pc.policy = s.cfg.policy;
   pc.heartbeat_interval_ms = s.cfg.heartbeat_interval_ms;
   pc.heartbeat_liveness = s.cfg.heartbeat_liveness;
   s.engine = std::make_unique<verifier::Engine>(pc);
   GPOC_ASSIGN_OR_RETURN(auto scores, s.ledger->scores());
   for (const auto& [w, sc] : scores) s.engine->set_score(w, sc);
+  GPOC_ASSIGN_OR_RETURN(auto balances, s.ledger->balances());
+  s.engine->restore_accounts(balances);
   GPOC_RETURN_IF_ERROR(s.resume_unfinished());
   s.next_seq = s.ledger->size() + 1;
+  GPOC_RETURN_IF_ERROR(s.record_policy());
   GPOC_ASSIGN_OR_RETURN(s.reader, ledger::Ledger::open(s.cfg.data_dir, /*read_only=*/true));
   std::string wake_ep =
       "inproc://gpoc-commit-" + std::to_string(reinterpret_cast<std::uintptr_t>(&s));
@@ -333,6 +342,9 @@ Status Scheduler::run(const std::atomic<bool>& stop) {
         } else {
           s.on_worker_message(*in);
         }
+        // Entries go into the batch in the order the engine moved value, so a replay of the
+        // ledger meets every balance as the engine did.
+        s.apply_actions();
       }
     }
     std::int64_t now = s.now();

@@ -32,7 +32,7 @@ std::string_view replica_phase_name(ReplicaPhase p) {
 }
 
 Engine::Engine(PoolConfig config) : config_(std::move(config)) {
-  assert(!config_.category_time_ms.empty());
+  assert(config_.policy.validate().ok());
 }
 Engine::~Engine() = default;
 
@@ -52,7 +52,7 @@ Engine::Worker& Engine::worker_entry(const PublicKey& key) {
 }
 
 std::int64_t Engine::category_time(const Task& t) const {
-  return config_.category_time_ms[t.in.spec.category];
+  return config_.policy.category_time_ms[t.in.spec.category];
 }
 
 std::uint64_t Engine::score(const PublicKey& worker) const {
@@ -95,16 +95,17 @@ void Engine::worker_lost(const PublicKey& key, std::int64_t /*now_ms*/, std::str
   for (auto& [id, t] : tasks_) {
     Replica* r = t->replica_of(key);
     if (r != nullptr && r->phase == ReplicaPhase::assigned) {
-      release_replica(*r, ReplicaPhase::lost, std::string(why));
+      release_replica(*t, *r, ReplicaPhase::lost, std::string(why));
     }
   }
   it->second.running = 0;
 }
 
-void Engine::release_replica(Replica& r, ReplicaPhase to, std::string note) {
+void Engine::release_replica(Task& t, Replica& r, ReplicaPhase to, std::string note) {
   if (r.phase == ReplicaPhase::assigned) {
     auto it = workers_.find(r.worker);
     if (it != workers_.end() && it->second.running > 0) --it->second.running;
+    if (to != ReplicaPhase::contributed) unreserve(r, t);  // no vote, no stake at risk
   }
   r.phase = to;
   if (!note.empty()) r.note = std::move(note);
@@ -112,26 +113,82 @@ void Engine::release_replica(Replica& r, ReplicaPhase to, std::string note) {
 
 // ---- tasks ------------------------------------------------------------------------------------
 
-Status Engine::add_task(NewTask in, std::int64_t /*now_ms*/) {
+void Engine::restore_accounts(const std::vector<std::pair<PublicKey, Balance>>& balances) {
+  accounts_ = Accounts();
+  for (const auto& [k, b] : balances) {
+    // Restores through mints so the total stays the supply; locked parts move into place.
+    (void)accounts_.apply(Move{kMintSource, Pot::free, k, Pot::free, b.free});
+    (void)accounts_.apply(Move{kMintSource, Pot::free, k, Pot::locked, b.locked});
+  }
+}
+
+Status Engine::mint(const PublicKey& to, Amount amount) {
+  if (to == kMintSource) return invalid_argument("cannot mint to the all-zero account");
+  return accounts_.apply(Move{kMintSource, Pot::free, to, Pot::free, amount});
+}
+
+Amount Engine::available(const PublicKey& account) const {
+  const Amount free = accounts_.get(account).free;
+  auto it = reserved_.find(account);
+  const Amount held = it == reserved_.end() ? 0 : it->second;
+  return free > held ? free - held : 0;
+}
+
+void Engine::unreserve(Replica& r, const Task& t) {
+  if (!r.stake_held) return;
+  r.stake_held = false;
+  auto it = reserved_.find(r.worker);
+  if (it == reserved_.end()) return;
+  it->second -= std::min(it->second, t.escrow.worker_stake);
+  if (it->second == 0) reserved_.erase(it);
+}
+
+Result<std::vector<Move>> Engine::add_task(NewTask in, std::int64_t /*now_ms*/) {
   if (tasks_.count(in.task_id) != 0)
     return Status(ErrorCode::already_exists, "task already active");
   if (tasks_.size() >= config_.active_tasks_max) {
     return resource_exhausted("the pool has " + std::to_string(tasks_.size()) +
                               " active tasks, its limit");
   }
-  if (in.spec.category >= config_.category_time_ms.size()) {
+  const Policy& pol = config_.policy;
+  if (in.spec.category >= pol.category_time_ms.size()) {
     return invalid_argument("unknown category " + std::to_string(in.spec.category) +
-                            "; this pool has " + std::to_string(config_.category_time_ms.size()));
+                            "; this pool has " + std::to_string(pol.category_time_ms.size()));
+  }
+  std::vector<Move> moves;
+  Escrow e;
+  if (in.escrow) {
+    e = *in.escrow;
+  } else {
+    e.task = in.task_id;
+    e.requester = in.spec.requester_key;
+    e.pool = config_.pool_id;
+    e.price = pol.price(in.spec.category);
+    e.scheduler_stake = pol.scheduler_stake(in.spec.category);
+    e.worker_stake = pol.worker_stake(in.spec.category);
+    moves = escrow_moves(e);
+    if (available(e.requester) < e.price) {
+      return failed_precondition("insufficient balance: the task costs " + std::to_string(e.price) +
+                                 " units and the requester has " +
+                                 std::to_string(available(e.requester)) + " free");
+    }
+    if (available(e.pool) < e.scheduler_stake) {
+      return unavailable("the pool cannot stake " + std::to_string(e.scheduler_stake) +
+                         " units for this task right now (it has " +
+                         std::to_string(available(e.pool)) + " free); try later");
+    }
+    GPOC_RETURN_IF_ERROR(accounts_.apply(moves));
   }
   auto t = std::make_unique<Task>();
   t->in = std::move(in);
+  t->escrow = e;
   t->order = next_order_++;
   std::int64_t T = category_time(*t);
   t->contribution_deadline_ms = t->in.submitted_ms + 7 * T;
   t->final_deadline_ms = t->in.submitted_ms + 10 * T;
   dispatch_queue_.emplace(t->order, t->in.task_id);
   tasks_.emplace(t->in.task_id, std::move(t));
-  return ok_status();
+  return moves;
 }
 
 bool Engine::has_task(const TaskId& id) const { return tasks_.count(id) != 0; }

@@ -38,6 +38,7 @@ Engine::Worker* Engine::pick_worker(const Task& t) {
     bool participated = std::any_of(t.replicas.begin(), t.replicas.end(),
                                     [&](const Replica& r) { return r.worker == key; });
     if (participated) continue;
+    if (available(key) < t.escrow.worker_stake) continue;  // cannot stake: no assignment
     if (chosen == nullptr || w.running < chosen->running ||
         (w.running == chosen->running && w.assigned_total < chosen->assigned_total)) {
       chosen = &w;
@@ -52,6 +53,10 @@ bool Engine::dispatch_one(Task& t, std::int64_t now_ms) {
   Replica r;
   r.worker = w->key;
   r.assigned_ms = now_ms;
+  if (t.escrow.worker_stake > 0) {
+    reserved_[w->key] += t.escrow.worker_stake;
+    r.stake_held = true;
+  }
   t.replicas.push_back(std::move(r));
   if (t.in.class_bound && t.exec_class.empty()) t.exec_class = w->exec_class;
   ++w->running;
@@ -78,7 +83,7 @@ void Engine::expire_replicas(Task& t, std::int64_t now_ms) {
   std::int64_t T = category_time(t);
   for (Replica& r : t.replicas) {
     if (r.phase == ReplicaPhase::assigned && now_ms - r.assigned_ms >= T) {
-      release_replica(r, ReplicaPhase::lost,
+      release_replica(t, r, ReplicaPhase::lost,
                       "silent past its timeout (" + std::to_string(T) + " ms)");
       actions_.push_back(AbortAction{r.worker, t.in.task_id, "replica timed out"});
     }

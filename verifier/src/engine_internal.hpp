@@ -23,11 +23,13 @@ struct Engine::Replica {
   Outcome outcome = Outcome::pending;
   std::string note;
   bool has_vote = false;
+  bool stake_held = false;  // the task's worker stake is reserved from this worker
   bool voted() const { return has_vote; }
 };
 
 struct Engine::Task {
   NewTask in;
+  Escrow escrow;
   std::uint64_t order = 0;
   TaskPhase phase = TaskPhase::pending;
   std::vector<Replica> replicas;

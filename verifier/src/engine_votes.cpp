@@ -39,7 +39,7 @@ Status Engine::on_contribution(const PublicKey& sender, ByteView statement,
   if (wit != workers_.end() && c.exec_class != wit->second.exec_class) {
     return invalid_argument("contribution execution class differs from the registered one");
   }
-  release_replica(*r, ReplicaPhase::contributed, "");
+  release_replica(*t, *r, ReplicaPhase::contributed, "");
   r->has_vote = true;
   r->contributed_ms = now_ms;
   r->statement.assign(statement.begin(), statement.end());
@@ -150,7 +150,7 @@ Status Engine::on_task_failure(const PublicKey& sender, const TaskId& task_id,
   if (t == nullptr) return not_found("unknown or finished task " + to_hex(task_id));
   Replica* r = t->replica_of(sender);
   if (r == nullptr || r->phase != ReplicaPhase::assigned) return ok_status();
-  release_replica(*r, ReplicaPhase::failed, "kernel failed: " + std::string(reason));
+  release_replica(*t, *r, ReplicaPhase::failed, "kernel failed: " + std::string(reason));
   return ok_status();
 }
 
@@ -188,7 +188,7 @@ void Engine::reopen(Task& t, std::int64_t now_ms) {
 void Engine::abort_assigned(Task& t, const std::string& reason) {
   for (Replica& r : t.replicas) {
     if (r.phase == ReplicaPhase::assigned) {
-      release_replica(r, ReplicaPhase::lost, reason);
+      release_replica(t, r, ReplicaPhase::lost, reason);
       actions_.push_back(AbortAction{r.worker, t.in.task_id, reason});
     }
   }
@@ -214,7 +214,9 @@ void Engine::finish(Task& t, bool completed, std::string reason, std::int64_t no
   } else {
     rec.reason = std::move(reason);
   }
+  std::vector<StakeResult> stakes;
   for (Replica& r : t.replicas) {
+    unreserve(r, t);  // the settlement below moves what was at stake
     if (!r.voted()) continue;
     std::uint64_t before = score(r.worker), after = before;
     if (completed) {
@@ -226,13 +228,29 @@ void Engine::finish(Task& t, bool completed, std::string reason, std::int64_t no
       after = r.outcome == Outcome::winner ? score_after_win(before, voters > 1)
                                            : score_after_loss(before);
       if (r.outcome != Outcome::winner) r.phase = ReplicaPhase::rejected;
+    } else if (r.outcome == Outcome::unrevealed || r.outcome == Outcome::bad_reveal) {
+      after = score_after_loss(before);  // rejected at a reopen: slashed whatever happens next
     }
+    stakes.push_back(StakeResult{r.worker, r.outcome == Outcome::winner,
+                                 r.outcome != Outcome::winner && r.outcome != Outcome::pending,
+                                 r.weight});
     if (after != before) {
       scores_[r.worker] = after;
       out.scores.emplace_back(r.worker, after);
     }
     rec.contributions.push_back(
         ContributionRecord{r.worker, r.statement, r.signature, r.weight, before, after, r.outcome});
+  }
+  rec.price = t.escrow.price;
+  rec.scheduler_stake = t.escrow.scheduler_stake;
+  rec.worker_stake = t.escrow.worker_stake;
+  rec.moves = completed ? success_moves(t.escrow, stakes, config_.policy,
+                                        accounts_.get(kitty_account()).free)
+                        : failure_moves(t.escrow, stakes);
+  if (Status s = accounts_.apply(rec.moves); !s.ok()) {
+    // Cannot happen while every stake was reserved; keep the books whole rather than half-move.
+    rec.moves.clear();
+    rec.reason += (rec.reason.empty() ? "" : "; ") + std::string("settlement refused: ") + s.message();
   }
   t.phase = completed ? TaskPhase::completed : TaskPhase::failed;
   dispatch_queue_.erase({t.order, t.in.task_id});

@@ -42,6 +42,10 @@ Bytes encode_task_record(const TaskRecord& r) {
     w.u64(c.score_after);
     w.u8(static_cast<std::uint8_t>(c.outcome));
   }
+  w.u64(r.price);
+  w.u64(r.scheduler_stake);
+  w.u64(r.worker_stake);
+  encode_moves(w, r.moves);
   return std::move(w).take();
 }
 
@@ -67,7 +71,7 @@ Result<TaskRecord> decode_task_record(ByteView bytes) {
   std::uint16_t reason_len = 0, n = 0;
   std::uint64_t sub = 0, cons = 0, fin = 0;
   ByteView spec;
-  if (!rd.expect(kRecordTag)) return data_loss("task record: missing tag gpoc.record.v1");
+  if (!rd.expect(kRecordTag)) return data_loss("task record: missing tag gpoc.record.v2");
   if (!rd.u8(completed) || completed > 1 || !rd.raw(r.task_id) || !rd.u32(spec_len) ||
       !rd.raw(spec_len, spec) || !rd.raw(r.requester_signature) || !rd.raw(r.digest) ||
       !rd.u64(r.output_bytes) || !rd.u16(reason_len) || !rd.string(reason_len, r.reason) ||
@@ -84,6 +88,10 @@ Result<TaskRecord> decode_task_record(ByteView bytes) {
     if (!read_contribution(rd, c))
       return data_loss("task record: contribution " + std::to_string(i) + " malformed");
     r.contributions.push_back(std::move(c));
+  }
+  if (!rd.u64(r.price) || !rd.u64(r.scheduler_stake) || !rd.u64(r.worker_stake) ||
+      !decode_moves(rd, r.moves)) {
+    return data_loss("task record: truncated or malformed settlement");
   }
   if (!rd.at_end()) return data_loss("task record: trailing bytes");
   return r;
@@ -117,6 +125,80 @@ Status audit_task_record(const TaskRecord& r, const PublicKey& pool_id) {
   }
   if (r.completed && winners == 0) return data_loss("completed task has no winning contribution");
   return ok_status();
+}
+
+Bytes encode_accept_record(const AcceptRecord& r) {
+  ByteWriter w(160 + r.moves.size() * 74);
+  w.raw(kAcceptTag);
+  w.raw(r.task_id);
+  w.raw(r.requester);
+  w.u32(r.category);
+  w.u64(r.price);
+  w.u64(r.scheduler_stake);
+  w.u64(r.worker_stake);
+  encode_moves(w, r.moves);
+  return std::move(w).take();
+}
+
+Result<AcceptRecord> decode_accept_record(ByteView bytes) {
+  ByteReader rd(bytes);
+  AcceptRecord r;
+  if (!rd.expect(kAcceptTag) || !rd.raw(r.task_id) || !rd.raw(r.requester) ||
+      !rd.u32(r.category) || !rd.u64(r.price) || !rd.u64(r.scheduler_stake) ||
+      !rd.u64(r.worker_stake) || !decode_moves(rd, r.moves) || !rd.at_end()) {
+    return data_loss("accept record: malformed (expected gpoc.accept.v1)");
+  }
+  return r;
+}
+
+Bytes encode_mint_record(const MintRecord& r) {
+  ByteWriter w(2 + r.statement.size() + 64);
+  w.u16(static_cast<std::uint16_t>(r.statement.size()));
+  w.raw(r.statement);
+  w.raw(r.signature);
+  return std::move(w).take();
+}
+
+Result<MintRecord> decode_mint_record(ByteView bytes) {
+  ByteReader rd(bytes);
+  MintRecord r;
+  std::uint16_t len = 0;
+  ByteView stmt;
+  if (!rd.u16(len) || !rd.raw(len, stmt) || !rd.raw(r.signature) || !rd.at_end())
+    return data_loss("mint record: malformed");
+  r.statement.assign(stmt.begin(), stmt.end());
+  return r;
+}
+
+Result<std::vector<Move>> entry_moves(std::string_view kind, ByteView body) {
+  if (kind == kCommitKind || kind == kFailKind) {
+    GPOC_ASSIGN_OR_RETURN(TaskRecord r, decode_task_record(body));
+    return r.moves;
+  }
+  if (kind == kAcceptKind) {
+    GPOC_ASSIGN_OR_RETURN(AcceptRecord r, decode_accept_record(body));
+    return r.moves;
+  }
+  if (kind == kMintKind) {
+    GPOC_ASSIGN_OR_RETURN(MintRecord r, decode_mint_record(body));
+    auto m = decode_mint(r.statement);
+    if (!m.ok()) return data_loss("mint record: " + m.status().message());
+    return std::vector<Move>{Move{kMintSource, Pot::free, m->account, Pot::free, m->amount}};
+  }
+  return std::vector<Move>{};
+}
+
+std::optional<TaskId> entry_task(std::string_view kind, ByteView body) {
+  if (kind == kCommitKind || kind == kFailKind || kind == kAcceptKind) {
+    // Both layouts put the task id right after the tag (and, for records, the completed flag).
+    const std::size_t at = kind == kAcceptKind ? kAcceptTag.size() : kRecordTag.size() + 1;
+    if (body.size() < at + 32) return std::nullopt;
+    TaskId id{};
+    std::copy(body.begin() + static_cast<std::ptrdiff_t>(at),
+              body.begin() + static_cast<std::ptrdiff_t>(at + 32), id.begin());
+    return id;
+  }
+  return std::nullopt;
 }
 
 }  // namespace gpoc::verifier

@@ -19,7 +19,8 @@ class EngineTest : public ::testing::Test {
         requester_(SecretKey::from_seed(Bytes(32, 0xbb))) {
     PoolConfig cfg;
     cfg.pool_id = pool_.public_key();
-    cfg.category_time_ms = {kT};
+    cfg.policy.category_time_ms = {kT};
+    cfg.policy.category_price = {0};
     cfg.heartbeat_interval_ms = 100;
     cfg.heartbeat_liveness = 3;
     engine_ = std::make_unique<Engine>(cfg);
@@ -396,7 +397,8 @@ TEST_F(EngineTest, SameInputsGiveSameActions) {
     EngineTest* unused = nullptr;
     (void)unused;
     PoolConfig cfg;
-    cfg.category_time_ms = {kT};
+    cfg.policy.category_time_ms = {kT};
+    cfg.policy.category_price = {0};
     Engine e(cfg);
     for (std::uint8_t i = 1; i <= 5; ++i) {
       e.worker_registered(SecretKey::from_seed(Bytes(32, i)).public_key(), "c", 2, {"sha256@1"}, 0);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gpoc/common/crypto.hpp"
+#include "gpoc/common/value.hpp"
 #include "gpoc/common/statements.hpp"
 #include "gpoc/proto/gpoc.pb.h"
 #include "gpoc/transport/socket.hpp"
@@ -55,6 +56,14 @@ class Client {
                                 const std::function<void(const wire::TaskStatus&)>& progress = {});
   // Fetches the output in chunks and checks it against the committed digest before returning it.
   Result<Bytes> fetch_result(const TaskId& id, int timeout_ms = 30'000);
+
+  // An account's balance and up to `history` of its latest ledger entries.
+  Result<wire::AccountStatus> account(const PublicKey& account, std::uint32_t history = 0,
+                                      int timeout_ms = 5'000);
+  // The operator's mint: signed with the pool's own key (its scheduler.key). Retried with the
+  // same statement on a lost reply, which the scheduler mints only once.
+  Result<wire::AccountStatus> mint(const SecretKey& pool_key, const PublicKey& to, Amount amount,
+                                   std::string memo, int timeout_ms = 10'000);
 
   // Sends one request and returns the reply to it; other messages are kept for take_unsolicited.
   Result<wire::Envelope> request(wire::Envelope env, int timeout_ms);

@@ -63,11 +63,26 @@ class Accounts {
   Amount minted_ = 0;
 };
 
+// ---- mints ----------------------------------------------------------------------------------
+// The operator's order to create value, signed with the pool's key.
+inline constexpr std::string_view kMintTag = "gpoc.mint.v1";
+struct MintStatement {
+  PublicKey pool_id{};
+  PublicKey account{};
+  Amount amount = 0;
+  std::uint64_t nonce = 0;  // makes each order unique; a replay of the same bytes mints once
+  std::string memo;         // up to 256 bytes, e.g. "initial stake"
+  bool operator==(const MintStatement&) const = default;
+};
+Bytes encode_mint(const MintStatement& m);
+Result<MintStatement> decode_mint(ByteView bytes);
+
 // ---- pool policy ------------------------------------------------------------------------------
 // What the pool charges and asks for, recorded in the ledger ("pool.policy") whenever it changes.
 struct Policy {
   std::vector<std::int64_t> category_time_ms = {10'000, 60'000, 600'000, 3'600'000};
-  std::vector<Amount> category_price = {1'000'000, 5'000'000, 40'000'000, 200'000'000};
+  // Price per task per category. All zero by default: a free pool, with no escrow and no stakes.
+  std::vector<Amount> category_price = {0, 0, 0, 0};
   std::uint32_t worker_stake_ratio = 30;      // % of the task price each contribution locks
   std::uint32_t scheduler_reward_ratio = 10;  // % of the reward the scheduler keeps
   std::uint32_t scheduler_stake_ratio = 30;   // % of the task price the scheduler locks

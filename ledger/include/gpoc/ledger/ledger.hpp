@@ -80,6 +80,7 @@ struct BalanceOp {
   PublicKey account{};
   Balance balance;
   bool indexed = false;  // link the account to the last entry appended before this op
+  bool set = true;       // false: only index, leave the balance alone
 };
 using BatchOp = std::variant<AppendOp, StoredTask, OutputOp, ScoreOp, BalanceOp>;
 struct LedgerImpl;
@@ -99,6 +100,9 @@ class Batch {
   // The account's balance after this batch's entries so far; the account's history then lists
   // the last entry appended before this call (the one whose moves changed it).
   void set_balance(const PublicKey& account, Balance balance);
+  // Links `subject` (any 32-byte id: a task, a mint statement's hash) to the last entry appended
+  // so far, for lookups with account_entries().
+  void index(const Digest32& subject);
   bool empty() const { return ops_.empty(); }
   std::size_t appended() const { return appended_; }
 

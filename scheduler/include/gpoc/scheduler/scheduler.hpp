@@ -13,6 +13,7 @@
 #include "gpoc/common/clock.hpp"
 #include "gpoc/common/crypto.hpp"
 #include "gpoc/common/status.hpp"
+#include "gpoc/common/value.hpp"
 #include "gpoc/transport/socket.hpp"
 
 namespace gpoc::scheduler {
@@ -21,7 +22,7 @@ struct SchedulerConfig {
   std::filesystem::path data_dir;
   std::string client_endpoint = "tcp://127.0.0.1:7600";
   std::string worker_endpoint = "tcp://127.0.0.1:7601";
-  std::vector<std::int64_t> category_time_ms = {10'000, 60'000, 600'000, 3'600'000};
+  Policy policy;  // prices, stakes, categories; recorded in the ledger when it changes
   std::int64_t heartbeat_interval_ms = 1000;
   std::uint32_t heartbeat_liveness = 3;
   std::uint64_t input_bytes_max = 64u << 20;

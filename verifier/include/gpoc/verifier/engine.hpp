@@ -17,6 +17,7 @@
 #include "gpoc/common/crypto.hpp"
 #include "gpoc/common/statements.hpp"
 #include "gpoc/common/status.hpp"
+#include "gpoc/common/value.hpp"
 #include "gpoc/verifier/consensus.hpp"
 #include "gpoc/verifier/records.hpp"
 
@@ -44,9 +45,9 @@ std::string_view replica_phase_name(ReplicaPhase p);
 
 struct PoolConfig {
   PublicKey pool_id{};
-  // Category time T per category index: contributions by start + 7T, reveals within 2T of
+  // Prices, stakes and category times T: contributions by start + 7T, reveals within 2T of
   // consensus, final deadline start + 10T; a replica silent for T stops counting.
-  std::vector<std::int64_t> category_time_ms = {10'000, 60'000, 600'000, 3'600'000};
+  Policy policy;
   std::int64_t heartbeat_interval_ms = 1000;
   std::uint32_t heartbeat_liveness = 3;
   std::size_t active_tasks_max = 100'000;
@@ -102,7 +103,7 @@ struct TaskView {
 // The task is finished: write `record` to the ledger (commit or fail) with the score changes.
 // `view` is its last status, kept for queries after the engine has forgotten it.
 struct FinishAction {
-  TaskRecord record;
+  TaskRecord record;  // its moves settle the task's escrow and the contributors' stakes
   std::vector<std::pair<PublicKey, std::uint64_t>> scores;
   TaskView view;
 };
@@ -129,6 +130,9 @@ struct NewTask {
   bool class_bound = false;  // determinism class `arch`: only replicas of one execution class agree
   std::int64_t submitted_ms = 0;
   std::string note;  // e.g. "resumed after scheduler restart"
+  // Set for a task resumed from the ledger, whose escrow is already in place: these amounts, not
+  // today's policy, settle it. Unset for a new task: the engine escrows at today's prices.
+  std::optional<Escrow> escrow;
 };
 
 class Engine {
@@ -148,8 +152,16 @@ class Engine {
   void worker_lost(const PublicKey& worker, std::int64_t now_ms, std::string_view why);
   bool worker_known(const PublicKey& worker) const;
 
-  // Requesters.
-  Status add_task(NewTask task, std::int64_t now_ms);
+  // Accounts, as the ledger holds them (at start-up), and the operator's mints.
+  void restore_accounts(const std::vector<std::pair<PublicKey, Balance>>& balances);
+  Status mint(const PublicKey& to, Amount amount);
+  const Accounts& accounts() const { return accounts_; }
+  // Free balance minus the stakes held for the worker's running replicas.
+  Amount available(const PublicKey& account) const;
+
+  // Requesters. A new task escrows its price from the requester and the scheduler's stake from
+  // the pool's account; the moves made are returned for the ledger (none for a resumed task).
+  Result<std::vector<Move>> add_task(NewTask task, std::int64_t now_ms);
   bool has_task(const TaskId& id) const;
   // The spec bytes of an active task, as the requester signed them; nullptr if not active.
   const Bytes* task_spec_bytes(const TaskId& id) const;
@@ -197,10 +209,11 @@ class Engine {
   void request_upload(Task& t, std::int64_t now_ms);
   void reopen(Task& t, std::int64_t now_ms);
   void finish(Task& t, bool completed, std::string reason, std::int64_t now_ms);
-  void release_replica(Replica& r, ReplicaPhase to, std::string note);
+  void release_replica(Task& t, Replica& r, ReplicaPhase to, std::string note);
   void expire_replicas(Task& t, std::int64_t now_ms);
   void check_deadlines(Task& t, std::int64_t now_ms);
   void abort_assigned(Task& t, const std::string& reason);
+  void unreserve(Replica& r, const Task& t);
 
   PoolConfig config_;
   std::map<TaskId, std::unique_ptr<Task>> tasks_;
@@ -208,6 +221,8 @@ class Engine {
       dispatch_queue_;  // (arrival order, id) needing replicas
   std::map<PublicKey, Worker> workers_;
   std::map<PublicKey, std::uint64_t> scores_;
+  Accounts accounts_;
+  std::map<PublicKey, Amount> reserved_;  // stakes held for running replicas, by worker
   std::deque<Action> actions_;
   std::uint64_t next_order_ = 0;
 };

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,12 +12,13 @@
 #include "gpoc/common/crypto.hpp"
 #include "gpoc/common/statements.hpp"
 #include "gpoc/common/status.hpp"
+#include "gpoc/common/value.hpp"
 
 namespace gpoc::verifier {
 
 inline constexpr std::string_view kCommitKind = "task.commit";
 inline constexpr std::string_view kFailKind = "task.fail";
-inline constexpr std::string_view kRecordTag = "gpoc.record.v1";
+inline constexpr std::string_view kRecordTag = "gpoc.record.v2";
 
 enum class Outcome : std::uint8_t {
   winner = 1,      // voted with the consensus and revealed it
@@ -50,8 +52,50 @@ struct TaskRecord {
   std::int64_t consensus_ms = 0;
   std::int64_t finished_ms = 0;
   std::vector<ContributionRecord> contributions;
+  // The escrow made at submission (entry "task.accept") and the moves that settled it.
+  Amount price = 0;
+  Amount scheduler_stake = 0;
+  Amount worker_stake = 0;
+  std::vector<Move> moves;
   bool operator==(const TaskRecord&) const = default;
 };
+
+// ---- the other entries that move value ---------------------------------------------------------
+inline constexpr std::string_view kAcceptKind = "task.accept";
+inline constexpr std::string_view kMintKind = "account.mint";
+inline constexpr std::string_view kPolicyKind = "pool.policy";
+
+// "task.accept": the escrow made when a task was accepted.
+struct AcceptRecord {
+  TaskId task_id{};
+  PublicKey requester{};
+  std::uint32_t category = 0;
+  Amount price = 0;
+  Amount scheduler_stake = 0;
+  Amount worker_stake = 0;
+  std::vector<Move> moves;
+  bool operator==(const AcceptRecord&) const = default;
+  Escrow escrow(const PublicKey& pool) const {
+    return Escrow{task_id, requester, pool, price, scheduler_stake, worker_stake};
+  }
+};
+inline constexpr std::string_view kAcceptTag = "gpoc.accept.v1";
+Bytes encode_accept_record(const AcceptRecord& r);
+Result<AcceptRecord> decode_accept_record(ByteView bytes);
+
+// "account.mint": the operator's signed statement, kept whole.
+struct MintRecord {
+  Bytes statement;  // MintStatement bytes exactly as signed
+  Signature signature{};
+  bool operator==(const MintRecord&) const = default;
+};
+Bytes encode_mint_record(const MintRecord& r);
+Result<MintRecord> decode_mint_record(ByteView bytes);
+
+// The moves an entry made, for any kind (none for kinds that move no value).
+Result<std::vector<Move>> entry_moves(std::string_view kind, ByteView body);
+// The task an entry is about, if it is a task entry.
+std::optional<TaskId> entry_task(std::string_view kind, ByteView body);
 
 Bytes encode_task_record(const TaskRecord& r);
 Result<TaskRecord> decode_task_record(ByteView bytes);
