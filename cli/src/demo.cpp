@@ -127,6 +127,15 @@ static std::string describe(const DemoTask& t, const std::map<std::string, std::
   return line;
 }
 
+// The demo pool charges this per task; workers stake 30% of it per contribution, the pool 30%.
+constexpr Amount kDemoPrice = 1000;
+constexpr Amount kDemoWorkerFunds = 10 * kDemoPrice;
+
+static Amount free_of(client::Client& c, const PublicKey& k) {
+  auto st = c.account(k);
+  return st.ok() ? st->free() : 0;
+}
+
 static int run_demo(const DemoOpts& o) {
   std::filesystem::path dir = o.data_dir;
   if (dir.empty()) {
@@ -141,7 +150,8 @@ static int run_demo(const DemoOpts& o) {
   auto sched = Process::spawn(
       {exe, "scheduler", "--data-dir", (dir / "pool").string(), "--client-endpoint",
        "tcp://127.0.0.1:*", "--worker-endpoint", "tcp://127.0.0.1:*", "--ready-file",
-       (dir / "ready.json").string(), "--category-times-ms", "5000", "--heartbeat-ms", "250"},
+       (dir / "ready.json").string(), "--category-times-ms", "5000", "--heartbeat-ms", "250",
+       "--prices", std::to_string(kDemoPrice)},
       dir / "scheduler.log");
   if (!sched.ok()) return fail(sched.status());
   auto ready = wait_ready_file(dir / "ready.json", *sched, 15'000);
@@ -171,6 +181,27 @@ static int run_demo(const DemoOpts& o) {
   std::vector<DemoTask> tasks = make_tasks(o, *key);
   client::Client c(client_ep, *key);
   if (Status s = c.connect(); !s.ok()) return fail(s);
+  // The operator funds the accounts: the requester pays per task, the pool and every worker stake.
+  auto pool_key = load_key_file(dir / "pool" / "scheduler.key");
+  if (!pool_key.ok()) return fail(pool_key.status());
+  std::map<std::string, Amount> funded;  // account hex -> units minted
+  auto fund = [&](const PublicKey& k, Amount amount, const std::string& memo) -> Status {
+    auto st = c.mint(*pool_key, k, amount, memo);
+    if (!st.ok()) return st.status().with_context("mint");
+    funded[to_hex(k)] = amount;
+    return ok_status();
+  };
+  const Amount task_funds = kDemoPrice * tasks.size();
+  if (Status s = fund(key->public_key(), task_funds, "demo requester credit"); !s.ok())
+    return fail(s);
+  if (Status s = fund(pool_key->public_key(), task_funds, "demo pool stake"); !s.ok())
+    return fail(s);
+  for (const auto& [hex, name] : names) {
+    auto k = from_hex_array<32>(hex);
+    if (Status s = fund(*k, kDemoWorkerFunds, "demo worker stake"); !s.ok()) return fail(s);
+  }
+  std::cout << "minted " << task_funds << " units to the requester and the pool, "
+            << kDemoWorkerFunds << " to each worker (price " << kDemoPrice << " per task)\n";
   std::cout << "submitting " << tasks.size() << " tasks at trust " << o.trust << " (credibility > "
             << (100.0 - 100.0 / static_cast<double>(o.trust)) << "%)\n";
   for (DemoTask& t : tasks) {
@@ -214,6 +245,20 @@ static int run_demo(const DemoOpts& o) {
   }
   std::cout << good << "/" << tasks.size() << " tasks committed with the expected result; "
             << fetched << " results fetched and checked against their committed digests\n";
+  std::cout << "accounts after settlement (units):\n"
+            << "  requester  " << free_of(c, key->public_key()) << " (paid for " << good
+            << " tasks)\n";
+  for (const auto& [hex, name] : names) {
+    auto k = from_hex_array<32>(hex);
+    const Amount now = free_of(c, *k);
+    const Amount before = funded[hex];
+    std::cout << "  " << name << "  " << now << " ("
+              << (now >= before ? "+" + std::to_string(now - before)
+                                : "-" + std::to_string(before - now))
+              << ")\n";
+  }
+  std::cout << "  pool       " << free_of(c, pool_key->public_key()) << "\n"
+            << "  kitty      " << free_of(c, kitty_account()) << "\n";
   for (Process& w : workers) w.stop();
   sched->stop();
   std::cout << "ledger audit: gpoc ledger verify --data-dir " << (dir / "pool").string() << "\n"
