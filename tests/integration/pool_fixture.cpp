@@ -47,13 +47,14 @@ std::string PoolTest::log_of(const std::string& name) const {
 void PoolTest::start_scheduler(const std::string& client_ep, const std::string& worker_ep,
                                const std::string& categories_ms) {
   std::filesystem::remove(dir_ / "ready.json");
-  auto p = Process::spawn(
-      {GPOC_BINARY, "scheduler", "--data-dir", (dir_ / "pool").string(), "--client-endpoint",
-       client_ep.empty() ? "tcp://127.0.0.1:*" : client_ep, "--worker-endpoint",
-       worker_ep.empty() ? "tcp://127.0.0.1:*" : worker_ep, "--ready-file",
-       (dir_ / "ready.json").string(), "--category-times-ms", categories_ms, "--heartbeat-ms",
-       "100", "--liveness", "3", "--log-level", "debug"},
-      dir_ / "scheduler.log");
+  std::vector<std::string> argv = {
+      GPOC_BINARY, "scheduler", "--data-dir", (dir_ / "pool").string(), "--client-endpoint",
+      client_ep.empty() ? "tcp://127.0.0.1:*" : client_ep, "--worker-endpoint",
+      worker_ep.empty() ? "tcp://127.0.0.1:*" : worker_ep, "--ready-file",
+      (dir_ / "ready.json").string(), "--category-times-ms", categories_ms, "--heartbeat-ms",
+      "100", "--liveness", "3", "--log-level", "debug"};
+  argv.insert(argv.end(), scheduler_extra_.begin(), scheduler_extra_.end());
+  auto p = Process::spawn(argv, dir_ / "scheduler.log");
   ASSERT_TRUE(p.ok()) << p.status().to_string();
   scheduler_ = std::make_unique<Process>(std::move(*p));
   for (int i = 0; i < 1000 && !std::filesystem::exists(dir_ / "ready.json"); ++i) {

@@ -33,6 +33,7 @@ class PoolTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   std::string client_ep_, worker_ep_;
+  std::vector<std::string> scheduler_extra_;  // more flags for start_scheduler
   std::unique_ptr<Process> scheduler_;
   std::vector<std::unique_ptr<Process>> workers_;
   SecretKey requester_key_ = SecretKey::generate();

@@ -168,3 +168,74 @@ TEST_F(PoolTest, OneSchedulerPerDataDirectoryAndBadOptionsAreRefused) {
 
 }  // namespace
 }  // namespace gpoc::testing
+
+namespace gpoc::testing {
+namespace {
+
+// A priced pool end to end through the CLI: no funds, no task; the operator mints; the task
+// escrows, pays the workers and the pool; the audit balances; a doctored balance is caught.
+TEST_F(PoolTest, AccountsEscrowSettleAndAudit) {
+  scheduler_extra_ = {"--prices", "1000", "--scheduler-reward-ratio", "10"};
+  start_scheduler();
+  for (int i = 1; i <= 3; ++i) start_worker(i);
+  const std::string pool = (dir_ / "pool").string();
+  const std::string req_key = (dir_ / "req.key").string();
+  write_file(dir_ / "in.bin", random_bytes(256, 77));
+  const std::vector<std::string> submit = {"submit", "--scheduler", client_ep_, "--key", req_key,
+                                           "--kernel", "sha256", "--input",
+                                           (dir_ / "in.bin").string(), "--trust", "5", "--wait"};
+  auto [rc0, out0] = run_gpoc(dir_, submit);
+  EXPECT_EQ(rc0, 1) << out0;
+  EXPECT_NE(out0.find("insufficient balance: the task costs 1000 units"), std::string::npos)
+      << out0;
+  auto mint = [&](const std::string& key, const std::string& amount) {
+    auto [rc, out] = run_gpoc(dir_, {"account", "mint", "--data-dir", pool, "--scheduler",
+                                     client_ep_, "--key", key, "--amount", amount});
+    EXPECT_EQ(rc, 0) << out;
+  };
+  mint(req_key, "2500");
+  mint((dir_ / "pool" / "scheduler.key").string(), "1000");
+  for (int i = 1; i <= 3; ++i) mint((dir_ / ("worker-" + std::to_string(i) + ".key")).string(), "300");
+  auto [rc1, out1] = run_gpoc(dir_, submit);
+  ASSERT_EQ(rc1, 0) << out1;
+  auto json = [&](const std::vector<std::string>& args) {
+    auto [rc, out] = run_gpoc(dir_, args);
+    EXPECT_EQ(rc, 0) << out;
+    return nlohmann::json::parse(out.substr(out.find('{')));
+  };
+  auto req = json({"account", "history", "--scheduler", client_ep_, "--key", req_key, "--json"});
+  EXPECT_EQ(req["free"], 1500);
+  ASSERT_EQ(req["history"].size(), 2u);
+  EXPECT_EQ(req["history"][0]["kind"], "task.accept");
+  EXPECT_EQ(req["history"][0]["free_delta"], -1000);
+  EXPECT_EQ(req["history"][1]["kind"], "account.mint");
+  // Three fresh winners share 90% of 1000 equally; the pool keeps the rest and its stake back.
+  for (int i = 1; i <= 3; ++i) {
+    auto w = json({"account", "balance", "--scheduler", client_ep_, "--key",
+                   (dir_ / ("worker-" + std::to_string(i) + ".key")).string(), "--json"});
+    EXPECT_EQ(w["free"], 600) << i;
+  }
+  auto p = json({"account", "balance", "--scheduler", client_ep_, "--key",
+                 (dir_ / "pool" / "scheduler.key").string(), "--json"});
+  EXPECT_EQ(p["free"], 1100);
+  EXPECT_EQ(p["locked"], 0);
+  scheduler_->stop();
+  auto v = json({"ledger", "verify", "--data-dir", pool, "--json"});
+  EXPECT_EQ(v["ok"], true);
+  EXPECT_EQ(v["minted"], 2500 + 1000 + 900);
+  // Someone with the file gives the requester one more unit: the replay disagrees.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "pool" / "ledger.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE balances SET free = free + 1 WHERE free = 1500", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  EXPECT_EQ(sqlite3_changes(db), 1);
+  sqlite3_close(db);
+  auto [rc2, out2] = run_gpoc(dir_, {"ledger", "verify", "--data-dir", pool});
+  EXPECT_EQ(rc2, 5) << out2;
+  EXPECT_NE(out2.find("is 1501 free + 0 locked, but the entries give 1500 + 0"), std::string::npos)
+      << out2;
+}
+
+}  // namespace
+}  // namespace gpoc::testing
