@@ -314,8 +314,8 @@ int run(const Options& o) {
       {"ed25519", sig},
       {"fdatasync_ms", fsync_ms},
       {"zmq_round_trip_us", rtt_us},
-      {"latency_floor_ms", 3 * static_cast<double>(rtt_us["p50"]) / 1000.0 +
-                               static_cast<double>(fsync_ms["p50"])},
+      {"latency_floor_ms",
+       3 * static_cast<double>(rtt_us["p50"]) / 1000.0 + static_cast<double>(fsync_ms["p50"])},
       {"throughput", phase_json(tp)},
       {"latency_at_rate", phase_json(lat)},
       {"offered_rate_per_s", o.latency_rate},

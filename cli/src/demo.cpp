@@ -147,12 +147,12 @@ static int run_demo(const DemoOpts& o) {
   std::filesystem::create_directories(dir);
   const std::string exe = self_executable().string();
   std::cout << "gpoc demo: pool data in " << dir.string() << "\n";
-  auto sched = Process::spawn(
-      {exe, "scheduler", "--data-dir", (dir / "pool").string(), "--client-endpoint",
-       "tcp://127.0.0.1:*", "--worker-endpoint", "tcp://127.0.0.1:*", "--ready-file",
-       (dir / "ready.json").string(), "--category-times-ms", "5000", "--heartbeat-ms", "250",
-       "--prices", std::to_string(kDemoPrice)},
-      dir / "scheduler.log");
+  auto sched =
+      Process::spawn({exe, "scheduler", "--data-dir", (dir / "pool").string(), "--client-endpoint",
+                      "tcp://127.0.0.1:*", "--worker-endpoint", "tcp://127.0.0.1:*", "--ready-file",
+                      (dir / "ready.json").string(), "--category-times-ms", "5000",
+                      "--heartbeat-ms", "250", "--prices", std::to_string(kDemoPrice)},
+                     dir / "scheduler.log");
   if (!sched.ok()) return fail(sched.status());
   auto ready = wait_ready_file(dir / "ready.json", *sched, 15'000);
   if (!ready.ok()) return fail(ready.status());

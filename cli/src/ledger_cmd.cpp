@@ -102,8 +102,10 @@ static Result<VerifyOutcome> verify_ledger(const ledger::Ledger& l, const Public
   GPOC_ASSIGN_OR_RETURN(auto balances, l.balances());
   const auto& books = replay.accounts().all();
   if (balances.size() != books.size())
-    return bad_state(std::to_string(balances.size()) + " accounts in the balance table, but the "
-                     "entries give " + std::to_string(books.size()));
+    return bad_state(std::to_string(balances.size()) +
+                     " accounts in the balance table, but the "
+                     "entries give " +
+                     std::to_string(books.size()));
   Amount128 sum = 0;
   for (const auto& [k, b] : balances) {
     auto it = books.find(k);
@@ -156,21 +158,20 @@ void add_ledger_command(CLI::App& app) {
     auto& r = *result;
     if (!r.ok()) std::exit(fail(r.status()));
     if (o->json) {
-      nlohmann::json j{{"ok", r->code == kVerifyOk}, {"exit_code", r->code},
-                       {"entries", r->entries},      {"commits", r->commits},
-                       {"failures", r->failures},    {"problem", r->problem},
-                       {"open_tasks", r->open_tasks}, {"minted", r->minted},
-                       {"head", to_hex(r->head)}};
+      nlohmann::json j{
+          {"ok", r->code == kVerifyOk},  {"exit_code", r->code},    {"entries", r->entries},
+          {"commits", r->commits},       {"failures", r->failures}, {"problem", r->problem},
+          {"open_tasks", r->open_tasks}, {"minted", r->minted},     {"head", to_hex(r->head)}};
       j["first_bad_seq"] =
           r->first_bad_seq ? nlohmann::json(*r->first_bad_seq) : nlohmann::json(nullptr);
       std::cout << j.dump() << "\n";
     } else if (r->code == kVerifyOk) {
       std::cout << "ledger OK: " << r->entries << " entries (" << r->commits << " committed, "
-                << r->failures
-                << " failed tasks, " << r->open_tasks << " in progress), every signature "
+                << r->failures << " failed tasks, " << r->open_tasks
+                << " in progress), every signature "
                 << "checks, every entry balances, scores and balances match the entries, "
-                << r->minted << " units minted and all accounted for\nhead "
-                << to_hex(r->head) << "\n";
+                << r->minted << " units minted and all accounted for\nhead " << to_hex(r->head)
+                << "\n";
     } else {
       std::cout << "ledger BAD: " << r->problem << "\n";
     }

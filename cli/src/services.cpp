@@ -38,7 +38,8 @@ static Result<std::vector<Amount>> parse_u64_list(const std::string& s, const st
   std::stringstream in(s);
   std::string item;
   while (std::getline(in, item, ',')) {
-    if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos || item.size() > 19)
+    if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos ||
+        item.size() > 19)
       return invalid_argument(flag + ": \"" + item + "\" is not a whole number of units");
     out.push_back(std::stoull(item));
   }

@@ -201,10 +201,12 @@ RewardSplit split_reward(Amount total, std::uint32_t scheduler_ratio,
   RewardSplit out;
   U128 share_sum = 0;
   for (std::uint64_t s : shares) share_sum += s;
-  const Amount workers_total = percent_of(total, 100 - std::min<std::uint32_t>(scheduler_ratio, 100));
+  const Amount workers_total =
+      percent_of(total, 100 - std::min<std::uint32_t>(scheduler_ratio, 100));
   Amount paid = 0;
   for (std::uint64_t s : shares) {
-    Amount r = share_sum == 0 ? 0 : static_cast<Amount>(static_cast<U128>(workers_total) * s / share_sum);
+    Amount r =
+        share_sum == 0 ? 0 : static_cast<Amount>(static_cast<U128>(workers_total) * s / share_sum);
     out.workers.push_back(r);
     paid += r;
   }

@@ -175,8 +175,7 @@ Status LedgerImpl::prepare_statements() {
        "INSERT INTO balances (account, free, locked) VALUES (?1, ?2, ?3) "
        "ON CONFLICT (account) DO UPDATE SET free = excluded.free, locked = excluded.locked"},
       {&st.delete_balance, "DELETE FROM balances WHERE account = ?1"},
-      {&st.index_account,
-       "INSERT OR IGNORE INTO account_entries (account, seq) VALUES (?1, ?2)"},
+      {&st.index_account, "INSERT OR IGNORE INTO account_entries (account, seq) VALUES (?1, ?2)"},
       {&st.get_balance, "SELECT free, locked FROM balances WHERE account = ?1"},
       {&st.all_balances, "SELECT account, free, locked FROM balances ORDER BY account"},
       {&st.account_entries,

@@ -58,10 +58,12 @@ void Scheduler::Impl::on_mint(const std::string& peer, const wire::Envelope& env
   Bytes statement(req.statement().begin(), req.statement().end());
   auto m = decode_mint(statement);
   if (!m.ok()) return reply_error(wire::ERROR_MALFORMED, m.status().message());
-  if (req.signature().size() != 64) return reply_error(wire::ERROR_MALFORMED, "signature must be 64 bytes");
+  if (req.signature().size() != 64)
+    return reply_error(wire::ERROR_MALFORMED, "signature must be 64 bytes");
   Signature sig{};
   std::copy(req.signature().begin(), req.signature().end(), sig.begin());
-  if (m->pool_id != pool_key.public_key() || !verify_signature(pool_key.public_key(), statement, sig)) {
+  if (m->pool_id != pool_key.public_key() ||
+      !verify_signature(pool_key.public_key(), statement, sig)) {
     return reply_error(wire::ERROR_BAD_SIGNATURE,
                        "a mint must be signed with this pool's key (scheduler.key in its data "
                        "directory)");
@@ -113,8 +115,8 @@ void Scheduler::Impl::on_account(const std::string& peer, const wire::Envelope& 
     GPOC_ASSIGN_OR_RETURN(Balance b, reader->balance(account));
     st->set_free(b.free);
     st->set_locked(b.locked);
-    GPOC_ASSIGN_OR_RETURN(auto seqs, reader->account_entries(
-                                         account, std::min(req.history_limit(), kHistoryMax)));
+    GPOC_ASSIGN_OR_RETURN(
+        auto seqs, reader->account_entries(account, std::min(req.history_limit(), kHistoryMax)));
     for (std::uint64_t seq : seqs) {
       GPOC_ASSIGN_OR_RETURN(ledger::Entry e, reader->entry(seq));
       GPOC_ASSIGN_OR_RETURN(auto moves, verifier::entry_moves(e.kind, e.body));

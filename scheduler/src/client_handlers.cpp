@@ -14,7 +14,8 @@ static wire::TaskState wire_state(int s) { return static_cast<wire::TaskState>(s
 // Checks everything about a submission that needs neither its signature nor its input.
 static Status check_submission(const TaskSpec& spec, const SchedulerConfig& cfg) {
   if (spec.category >= cfg.policy.category_time_ms.size()) {
-    return invalid_argument("unknown category " + std::to_string(spec.category) + "; this pool has " +
+    return invalid_argument("unknown category " + std::to_string(spec.category) +
+                            "; this pool has " +
                             std::to_string(cfg.policy.category_time_ms.size()));
   }
   if (spec.input_bytes > cfg.input_bytes_max) {
@@ -179,10 +180,11 @@ void Scheduler::Impl::accept(Receiving& r, Bytes input) {
   auto escrow = engine->add_task(std::move(t), now());
   if (!escrow.ok()) {
     const Status& s = escrow.status();
-    wire::ErrorCode code = s.code() == ErrorCode::resource_exhausted    ? wire::ERROR_BUSY
-                           : s.code() == ErrorCode::failed_precondition ? wire::ERROR_INSUFFICIENT_FUNDS
-                           : s.code() == ErrorCode::unavailable         ? wire::ERROR_BUSY
-                                                                        : transport::to_wire_error(s);
+    wire::ErrorCode code = s.code() == ErrorCode::resource_exhausted ? wire::ERROR_BUSY
+                           : s.code() == ErrorCode::failed_precondition
+                               ? wire::ERROR_INSUFFICIENT_FUNDS
+                           : s.code() == ErrorCode::unavailable ? wire::ERROR_BUSY
+                                                                : transport::to_wire_error(s);
     ++stats.rejected_submissions;
     return send_error(Side::clients, r.peer, r.reply_to, code, s.message(), ByteView(r.task_id));
   }

@@ -48,11 +48,15 @@ void PoolTest::start_scheduler(const std::string& client_ep, const std::string& 
                                const std::string& categories_ms) {
   std::filesystem::remove(dir_ / "ready.json");
   std::vector<std::string> argv = {
-      GPOC_BINARY, "scheduler", "--data-dir", (dir_ / "pool").string(), "--client-endpoint",
-      client_ep.empty() ? "tcp://127.0.0.1:*" : client_ep, "--worker-endpoint",
-      worker_ep.empty() ? "tcp://127.0.0.1:*" : worker_ep, "--ready-file",
-      (dir_ / "ready.json").string(), "--category-times-ms", categories_ms, "--heartbeat-ms",
-      "100", "--liveness", "3", "--log-level", "debug"};
+      GPOC_BINARY,           "scheduler",
+      "--data-dir",          (dir_ / "pool").string(),
+      "--client-endpoint",   client_ep.empty() ? "tcp://127.0.0.1:*" : client_ep,
+      "--worker-endpoint",   worker_ep.empty() ? "tcp://127.0.0.1:*" : worker_ep,
+      "--ready-file",        (dir_ / "ready.json").string(),
+      "--category-times-ms", categories_ms,
+      "--heartbeat-ms",      "100",
+      "--liveness",          "3",
+      "--log-level",         "debug"};
   argv.insert(argv.end(), scheduler_extra_.begin(), scheduler_extra_.end());
   auto p = Process::spawn(argv, dir_ / "scheduler.log");
   ASSERT_TRUE(p.ok()) << p.status().to_string();

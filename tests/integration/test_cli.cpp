@@ -181,9 +181,10 @@ TEST_F(PoolTest, AccountsEscrowSettleAndAudit) {
   const std::string pool = (dir_ / "pool").string();
   const std::string req_key = (dir_ / "req.key").string();
   write_file(dir_ / "in.bin", random_bytes(256, 77));
-  const std::vector<std::string> submit = {"submit", "--scheduler", client_ep_, "--key", req_key,
-                                           "--kernel", "sha256", "--input",
-                                           (dir_ / "in.bin").string(), "--trust", "5", "--wait"};
+  const std::vector<std::string> submit = {"submit",  "--scheduler", client_ep_,
+                                           "--key",   req_key,       "--kernel",
+                                           "sha256",  "--input",     (dir_ / "in.bin").string(),
+                                           "--trust", "5",           "--wait"};
   auto [rc0, out0] = run_gpoc(dir_, submit);
   EXPECT_EQ(rc0, 1) << out0;
   EXPECT_NE(out0.find("insufficient balance: the task costs 1000 units"), std::string::npos)
@@ -195,7 +196,8 @@ TEST_F(PoolTest, AccountsEscrowSettleAndAudit) {
   };
   mint(req_key, "2500");
   mint((dir_ / "pool" / "scheduler.key").string(), "1000");
-  for (int i = 1; i <= 3; ++i) mint((dir_ / ("worker-" + std::to_string(i) + ".key")).string(), "300");
+  for (int i = 1; i <= 3; ++i)
+    mint((dir_ / ("worker-" + std::to_string(i) + ".key")).string(), "300");
   auto [rc1, out1] = run_gpoc(dir_, submit);
   ASSERT_EQ(rc1, 0) << out1;
   auto json = [&](const std::vector<std::string>& args) {

@@ -250,7 +250,8 @@ void Engine::finish(Task& t, bool completed, std::string reason, std::int64_t no
   if (Status s = accounts_.apply(rec.moves); !s.ok()) {
     // Cannot happen while every stake was reserved; keep the books whole rather than half-move.
     rec.moves.clear();
-    rec.reason += (rec.reason.empty() ? "" : "; ") + std::string("settlement refused: ") + s.message();
+    rec.reason +=
+        (rec.reason.empty() ? "" : "; ") + std::string("settlement refused: ") + s.message();
   }
   t.phase = completed ? TaskPhase::completed : TaskPhase::failed;
   dispatch_queue_.erase({t.order, t.in.task_id});

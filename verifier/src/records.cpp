@@ -143,9 +143,9 @@ Bytes encode_accept_record(const AcceptRecord& r) {
 Result<AcceptRecord> decode_accept_record(ByteView bytes) {
   ByteReader rd(bytes);
   AcceptRecord r;
-  if (!rd.expect(kAcceptTag) || !rd.raw(r.task_id) || !rd.raw(r.requester) ||
-      !rd.u32(r.category) || !rd.u64(r.price) || !rd.u64(r.scheduler_stake) ||
-      !rd.u64(r.worker_stake) || !decode_moves(rd, r.moves) || !rd.at_end()) {
+  if (!rd.expect(kAcceptTag) || !rd.raw(r.task_id) || !rd.raw(r.requester) || !rd.u32(r.category) ||
+      !rd.u64(r.price) || !rd.u64(r.scheduler_stake) || !rd.u64(r.worker_stake) ||
+      !decode_moves(rd, r.moves) || !rd.at_end()) {
     return data_loss("accept record: malformed (expected gpoc.accept.v1)");
   }
   return r;

@@ -37,7 +37,8 @@ Status Replay::apply(std::string_view kind, ByteView body) {
   }
   if (kind == kCommitKind || kind == kFailKind) {
     GPOC_ASSIGN_OR_RETURN(TaskRecord r, decode_task_record(body));
-    if (r.completed != (kind == kCommitKind)) return data_loss("entry kind disagrees with its record");
+    if (r.completed != (kind == kCommitKind))
+      return data_loss("entry kind disagrees with its record");
     return apply_record(r);
   }
   return ok_status();

@@ -28,8 +28,8 @@ TEST(Reward, WorkedExampleGolden) {
 TEST(Reward, Log2Weights) {
   EXPECT_EQ(floor_log2(1), 0u);
   EXPECT_EQ(floor_log2(2), 1u);
-  EXPECT_EQ(floor_log2(32), 5u);   // score 100 -> weight 32 (the worked consensus example)
-  EXPECT_EQ(floor_log2(99), 6u);   // score 300 -> weight 99
+  EXPECT_EQ(floor_log2(32), 5u);  // score 100 -> weight 32 (the worked consensus example)
+  EXPECT_EQ(floor_log2(99), 6u);  // score 300 -> weight 99
   EXPECT_EQ(floor_log2(~0ULL), 63u);
 }
 
@@ -120,7 +120,8 @@ TEST(Settlement, ConservesValueAndEmptiesTheTaskAccount) {
     Accounts a;
     ASSERT_TRUE(a.apply(Move{kMintSource, Pot::free, e.requester, Pot::free, 1'000'000}).ok());
     ASSERT_TRUE(a.apply(Move{kMintSource, Pot::free, e.pool, Pot::free, 1'000'000}).ok());
-    ASSERT_TRUE(a.apply(Move{kMintSource, Pot::free, kitty_account(), Pot::free, rng() % 3000}).ok());
+    ASSERT_TRUE(
+        a.apply(Move{kMintSource, Pot::free, kitty_account(), Pot::free, rng() % 3000}).ok());
     std::vector<StakeResult> results;
     const int n = 1 + static_cast<int>(rng() % 6);
     bool any_winner = false;
@@ -137,9 +138,8 @@ TEST(Settlement, ConservesValueAndEmptiesTheTaskAccount) {
     const Amount128 before = a.total();
     ASSERT_TRUE(a.apply(escrow_moves(e)).ok());
     const bool success = any_winner && rng() % 4 != 0;
-    std::vector<Move> end = success
-                                ? success_moves(e, results, p, a.get(kitty_account()).free)
-                                : failure_moves(e, results);
+    std::vector<Move> end = success ? success_moves(e, results, p, a.get(kitty_account()).free)
+                                    : failure_moves(e, results);
     Status s = a.apply(end);
     ASSERT_TRUE(s.ok()) << s.to_string() << " round " << round;
     EXPECT_EQ(a.total(), before);

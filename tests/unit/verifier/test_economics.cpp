@@ -60,8 +60,8 @@ class EconomicsTest : public EngineTest {
   std::vector<FinishAction> finish_logged(const std::vector<Action>& actions) {
     auto fin = only<FinishAction>(actions);
     for (const FinishAction& f : fin) {
-      Status s = replay_.apply(f.record.completed ? kCommitKind : kFailKind,
-                               encode_task_record(f.record));
+      Status s =
+          replay_.apply(f.record.completed ? kCommitKind : kFailKind, encode_task_record(f.record));
       EXPECT_TRUE(s.ok()) << s.to_string();
     }
     return fin;
@@ -116,8 +116,8 @@ TEST_F(EconomicsTest, SuccessPaysWinnersByLog2WeightAndSeizesTheLosersStake) {
   mint(kitty_account(), 500);
   PublicKey w[4] = {add_worker(1), add_worker(2), add_worker(3), add_worker(4)};
   for (PublicKey k : w) mint(k, 1000);
-  engine_->set_score(w[0], 9);    // weight 2, log2 1
-  engine_->set_score(w[1], 30);   // weight 9, log2 3
+  engine_->set_score(w[0], 9);   // weight 2, log2 1
+  engine_->set_score(w[1], 30);  // weight 9, log2 3
   engine_->set_score(w[2], 30);
   engine_->set_score(w[3], 9);
   TaskId id = submit_logged(3, 3, 1);
@@ -126,7 +126,8 @@ TEST_F(EconomicsTest, SuccessPaysWinnersByLog2WeightAndSeizesTheLosersStake) {
   PublicKey liar = first[0].worker;
   ASSERT_TRUE(contribute(liar, id, bad).ok());
   for (int round = 0; round < 3 && engine_->task_view(id)->phase == TaskPhase::running; ++round) {
-    for (const auto& a : only<AssignAction>(step())) ASSERT_TRUE(contribute(a.worker, id, good).ok());
+    for (const auto& a : only<AssignAction>(step()))
+      ASSERT_TRUE(contribute(a.worker, id, good).ok());
     for (std::size_t i = 1; i < first.size(); ++i) (void)contribute(first[i].worker, id, good);
   }
   ASSERT_EQ(engine_->task_view(id)->phase, TaskPhase::revealing);

@@ -2,10 +2,10 @@
 
 #include <map>
 
+#include "engine_fixture.hpp"
 #include "gpoc/common/hex.hpp"
 #include "gpoc/common/merkle.hpp"
 #include "gpoc/verifier/engine.hpp"
-#include "engine_fixture.hpp"
 
 namespace gpoc::verifier {
 namespace {

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "gpoc/common/crypto.hpp"
-#include "gpoc/common/value.hpp"
 #include "gpoc/common/statements.hpp"
+#include "gpoc/common/value.hpp"
 #include "gpoc/proto/gpoc.pb.h"
 #include "gpoc/transport/socket.hpp"
 

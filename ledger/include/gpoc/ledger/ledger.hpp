@@ -149,8 +149,8 @@ class Ledger {
   Result<std::optional<Bytes>> output(const TaskId& id) const;
   Result<std::uint64_t> score(const PublicKey& worker) const;               // 0 if unknown
   Result<std::vector<std::pair<PublicKey, std::uint64_t>>> scores() const;  // by key
-  Result<Balance> balance(const PublicKey& account) const;  // zeros if unknown
-  Result<std::vector<std::pair<PublicKey, Balance>>> balances() const;  // by key
+  Result<Balance> balance(const PublicKey& account) const;                  // zeros if unknown
+  Result<std::vector<std::pair<PublicKey, Balance>>> balances() const;      // by key
   // The entries that moved value in or out of `account`, newest first, at most `limit`.
   Result<std::vector<std::uint64_t>> account_entries(const PublicKey& account,
                                                      std::size_t limit) const;
