@@ -145,12 +145,18 @@ TEST(Settlement, ConservesValueAndEmptiesTheTaskAccount) {
     EXPECT_EQ(a.total(), before);
     EXPECT_EQ(a.get(e.task), Balance{});
     EXPECT_EQ(a.get(e.pool).locked, 0u);
-    if (!success) EXPECT_EQ(a.get(e.requester).free, 1'000'000u);
+    if (!success) {
+      EXPECT_EQ(a.get(e.requester).free, 1'000'000u);
+    }
     for (const StakeResult& r : results) {
       Amount w = a.get(r.worker).free;
-      if (r.slashed) EXPECT_EQ(w, 10'000 - e.worker_stake);
-      if (!success && !r.slashed) EXPECT_EQ(w, 10'000u);
-      if (success && r.winner) EXPECT_GE(w, 10'000u);
+      if (r.slashed) {
+        EXPECT_EQ(w, 10'000 - e.worker_stake);
+      } else if (!success) {
+        EXPECT_EQ(w, 10'000u);
+      } else if (r.winner) {
+        EXPECT_GE(w, 10'000u);
+      }
     }
   }
 }

@@ -61,7 +61,9 @@ class EngineTest : public ::testing::Test {
     t.expected_output_bytes = 32;
     t.submitted_ms = now_;
     added_ = engine_->add_task(std::move(t), now_);
-    if (expect_accept_) EXPECT_TRUE(added_.ok()) << added_.status().to_string();
+    if (expect_accept_) {
+      EXPECT_TRUE(added_.ok()) << added_.status().to_string();
+    }
     return task_id_of(*encode_task_spec(s));
   }
 

@@ -132,7 +132,8 @@ TEST_F(EconomicsTest, SuccessPaysWinnersByLog2WeightAndSeizesTheLosersStake) {
   }
   ASSERT_EQ(engine_->task_view(id)->phase, TaskPhase::revealing);
   std::vector<PublicKey> winners;
-  for (const auto& r : engine_->task_view(id)->replicas) {
+  const TaskView view = *engine_->task_view(id);  // a copy: the loop must not outlive it
+  for (const auto& r : view.replicas) {
     if (r.phase == ReplicaPhase::contributed && r.result_hash == result_hash(id, good)) {
       ASSERT_TRUE(engine_->on_reveal(r.worker, id, good, now_).ok());
       winners.push_back(r.worker);
