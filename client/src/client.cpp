@@ -138,6 +138,12 @@ Result<wire::AccountStatus> Client::mint(const SecretKey& pool_key, const Public
   env.mutable_mint_request()->set_statement(st.data(), st.size());
   env.mutable_mint_request()->set_signature(sig.data(), sig.size());
   env.set_message_id(transport::next_message_id());
+  GPOC_ASSIGN_OR_RETURN(wire::Envelope reply, request_retried(env, timeout_ms));
+  if (!reply.has_account_status()) return internal_error("unexpected reply to a mint");
+  return reply.account_status();
+}
+
+Result<wire::Envelope> Client::request_retried(const wire::Envelope& env, int timeout_ms) {
   Status last;
   for (int attempt = 0; attempt < 3; ++attempt) {
     auto reply = request(env, timeout_ms / 3 + 1);
@@ -147,8 +153,7 @@ Result<wire::AccountStatus> Client::mint(const SecretKey& pool_key, const Public
       return last;
     }
     if (reply->has_error()) return error_status(reply->error());
-    if (!reply->has_account_status()) return internal_error("unexpected reply to a mint");
-    return reply->account_status();
+    return reply;
   }
   return last;
 }
@@ -156,32 +161,22 @@ Result<wire::AccountStatus> Client::mint(const SecretKey& pool_key, const Public
 Result<wire::Submitted> Client::submit(const PreparedTask& task, int timeout_ms) {
   // A lost reply is retried with the same message: the spec's hash makes a resubmission a
   // duplicate.
-  Status last;
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    auto reply = request(task.envelope, timeout_ms / 3 + 1);
-    if (!reply.ok()) {
-      last = reply.status();
-      if (last.code() == ErrorCode::deadline_exceeded) continue;
-      return last;
+  GPOC_ASSIGN_OR_RETURN(wire::Envelope reply, request_retried(task.envelope, timeout_ms));
+  if (!reply.has_submitted()) return internal_error("unexpected reply to a submission");
+  wire::Submitted sub = reply.submitted();
+  if (sub.state() != wire::TASK_RECEIVING || task.extra_chunks.empty()) return sub;
+  wire::Envelope final_reply;
+  for (std::size_t i = 0; i < task.extra_chunks.size(); ++i) {
+    wire::Envelope c;
+    *c.mutable_submit_chunk() = task.extra_chunks[i];
+    if (i + 1 < task.extra_chunks.size()) {
+      GPOC_RETURN_IF_ERROR(socket_.send(std::move(c)));
+      continue;
     }
-    if (reply->has_error()) return error_status(reply->error());
-    if (!reply->has_submitted()) return internal_error("unexpected reply to a submission");
-    wire::Submitted sub = reply->submitted();
-    if (sub.state() != wire::TASK_RECEIVING || task.extra_chunks.empty()) return sub;
-    wire::Envelope final_reply;
-    for (std::size_t i = 0; i < task.extra_chunks.size(); ++i) {
-      wire::Envelope c;
-      *c.mutable_submit_chunk() = task.extra_chunks[i];
-      if (i + 1 < task.extra_chunks.size()) {
-        GPOC_RETURN_IF_ERROR(socket_.send(std::move(c)));
-        continue;
-      }
-      GPOC_ASSIGN_OR_RETURN(final_reply, request(std::move(c), timeout_ms));
-    }
-    if (final_reply.has_error()) return error_status(final_reply.error());
-    return final_reply.submitted();
+    GPOC_ASSIGN_OR_RETURN(final_reply, request(std::move(c), timeout_ms));
   }
-  return last;
+  if (final_reply.has_error()) return error_status(final_reply.error());
+  return final_reply.submitted();
 }
 
 Result<wire::TaskStatus> Client::status(const TaskId& id, int timeout_ms) {

@@ -71,6 +71,10 @@ class Client {
   transport::DealerSocket& socket() { return socket_; }
 
  private:
+  // request() up to three times with the same message (its id too) while no answer comes; an
+  // Error reply becomes the returned status.
+  Result<wire::Envelope> request_retried(const wire::Envelope& env, int timeout_ms);
+
   std::string endpoint_;
   const SecretKey& key_;
   transport::Context ctx_;
