@@ -10,38 +10,22 @@
 
 namespace gpoc::cli {
 
-// "10000,60000": whole positive milliseconds, nothing else ("10s" is refused, not read as 10).
-static Result<std::vector<std::int64_t>> parse_ms_list(const std::string& s) {
-  std::vector<std::int64_t> out;
+// "10000,60000": comma-separated whole numbers of at least `min`, nothing else ("10s" is refused,
+// not read as 10), and none above 2^63 - 1.
+static Result<std::vector<std::uint64_t>> parse_list(const std::string& s, const std::string& flag,
+                                                     std::uint64_t min, const std::string& what) {
+  std::vector<std::uint64_t> out;
   std::stringstream in(s);
   std::string item;
   while (std::getline(in, item, ',')) {
-    std::size_t used = 0;
-    std::int64_t v = 0;
-    try {
-      v = std::stoll(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != item.size() || v <= 0) {
-      return invalid_argument(
-          "--category-times-ms takes comma-separated positive milliseconds, got '" + item + "'");
+    std::uint64_t v = 0;
+    bool ok = !item.empty() && item.size() <= 19 &&
+              item.find_first_not_of("0123456789") == std::string::npos;
+    if (ok) v = std::stoull(item);
+    if (!ok || v < min || v > static_cast<std::uint64_t>(INT64_MAX)) {
+      return invalid_argument(flag + " takes comma-separated " + what + ", got '" + item + "'");
     }
     out.push_back(v);
-  }
-  if (out.empty()) return invalid_argument("--category-times-ms needs at least one category");
-  return out;
-}
-
-static Result<std::vector<Amount>> parse_u64_list(const std::string& s, const std::string& flag) {
-  std::vector<Amount> out;
-  std::stringstream in(s);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos ||
-        item.size() > 19)
-      return invalid_argument(flag + ": \"" + item + "\" is not a whole number of units");
-    out.push_back(std::stoull(item));
   }
   if (out.empty()) return invalid_argument(flag + " needs one value per category");
   return out;
@@ -115,14 +99,19 @@ void add_scheduler_command(CLI::App& app) {
   cmd->callback([o] {
     set_log_level(o->log_level);
     install_signal_handlers();
-    auto cats = parse_ms_list(o->categories);
+    auto cats = parse_list(o->categories, "--category-times-ms", 1, "positive milliseconds");
     if (!cats.ok()) std::exit(fail(cats.status()));
-    o->cfg.policy.category_time_ms = *cats;
+    o->cfg.policy.category_time_ms.assign(cats->begin(), cats->end());
     if (o->prices.empty()) {
       o->cfg.policy.category_price.assign(cats->size(), 0);
     } else {
-      auto prices = parse_u64_list(o->prices, "--prices");
+      auto prices = parse_list(o->prices, "--prices", 0, "whole numbers of units");
       if (!prices.ok()) std::exit(fail(prices.status()));
+      if (prices->size() != cats->size()) {
+        std::exit(fail(invalid_argument("--prices gives " + std::to_string(prices->size()) +
+                                        " prices for " + std::to_string(cats->size()) +
+                                        " categories; give one per category")));
+      }
       o->cfg.policy.category_price = *prices;
     }
     auto s = scheduler::Scheduler::create(o->cfg);

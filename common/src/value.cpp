@@ -48,6 +48,18 @@ bool decode_moves(ByteReader& r, std::vector<Move>& moves) {
   return true;
 }
 
+Result<Accounts> Accounts::restore(const std::vector<std::pair<PublicKey, Balance>>& balances) {
+  Accounts a;
+  U128 total = 0;
+  for (const auto& [k, b] : balances) {
+    total += static_cast<U128>(b.free) + b.locked;
+    if (total > kSupplyMax) return data_loss("stored balances add up past 2^63 - 1 units");
+    if (b != Balance{}) a.accounts_[k] = b;
+  }
+  a.minted_ = static_cast<Amount>(total);
+  return a;
+}
+
 Balance Accounts::get(const PublicKey& account) const {
   auto it = accounts_.find(account);
   return it == accounts_.end() ? Balance{} : it->second;

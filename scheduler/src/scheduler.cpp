@@ -261,7 +261,8 @@ Result<std::unique_ptr<Scheduler>> Scheduler::create(SchedulerConfig config, con
   GPOC_ASSIGN_OR_RETURN(auto scores, s.ledger->scores());
   for (const auto& [w, sc] : scores) s.engine->set_score(w, sc);
   GPOC_ASSIGN_OR_RETURN(auto balances, s.ledger->balances());
-  s.engine->restore_accounts(balances);
+  GPOC_ASSIGN_OR_RETURN(Accounts accounts, Accounts::restore(balances));
+  s.engine->restore_accounts(std::move(accounts));
   GPOC_RETURN_IF_ERROR(s.resume_unfinished());
   s.next_seq = s.ledger->size() + 1;
   GPOC_RETURN_IF_ERROR(s.record_policy());

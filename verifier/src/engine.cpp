@@ -113,15 +113,6 @@ void Engine::release_replica(Task& t, Replica& r, ReplicaPhase to, std::string n
 
 // ---- tasks ------------------------------------------------------------------------------------
 
-void Engine::restore_accounts(const std::vector<std::pair<PublicKey, Balance>>& balances) {
-  accounts_ = Accounts();
-  for (const auto& [k, b] : balances) {
-    // Restores through mints so the total stays the supply; locked parts move into place.
-    (void)accounts_.apply(Move{kMintSource, Pot::free, k, Pot::free, b.free});
-    (void)accounts_.apply(Move{kMintSource, Pot::free, k, Pot::locked, b.locked});
-  }
-}
-
 Status Engine::mint(const PublicKey& to, Amount amount) {
   if (to == kMintSource) return invalid_argument("cannot mint to the all-zero account");
   return accounts_.apply(Move{kMintSource, Pot::free, to, Pot::free, amount});

@@ -179,3 +179,22 @@ TEST(Moves, RoundTrip) {
 
 }  // namespace
 }  // namespace gpoc
+
+namespace gpoc {
+namespace {
+
+TEST(Accounts, RestoreCountsEveryStoredUnitAsMinted) {
+  PublicKey a{}, b{};
+  a.fill(1);
+  b.fill(2);
+  auto r = Accounts::restore({{a, {10, 5}}, {b, {0, 0}}});
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->get(a), (Balance{10, 5}));
+  EXPECT_EQ(r->all().size(), 1u);  // empty accounts are not kept
+  EXPECT_EQ(r->minted(), 15u);
+  EXPECT_EQ(r->total(), 15u);
+  EXPECT_EQ(Accounts::restore({{a, {kSupplyMax, 1}}}).status().code(), ErrorCode::data_loss);
+}
+
+}  // namespace
+}  // namespace gpoc

@@ -50,6 +50,9 @@ struct Balance {
 // batch of moves is all or nothing.
 class Accounts {
  public:
+  // Loads balances as a ledger holds them; every unit in them counts as minted. Fails when
+  // they add up past the supply limit.
+  static Result<Accounts> restore(const std::vector<std::pair<PublicKey, Balance>>& balances);
   Balance get(const PublicKey& account) const;
   Status apply(const std::vector<Move>& moves);
   Status apply(const Move& m) { return apply(std::vector<Move>{m}); }

@@ -153,7 +153,7 @@ class Engine {
   bool worker_known(const PublicKey& worker) const;
 
   // Accounts, as the ledger holds them (at start-up), and the operator's mints.
-  void restore_accounts(const std::vector<std::pair<PublicKey, Balance>>& balances);
+  void restore_accounts(Accounts accounts) { accounts_ = std::move(accounts); }
   Status mint(const PublicKey& to, Amount amount);
   const Accounts& accounts() const { return accounts_; }
   // Free balance minus the stakes held for the worker's running replicas.
