@@ -157,6 +157,9 @@ TEST_F(PoolTest, OneSchedulerPerDataDirectoryAndBadOptionsAreRefused) {
   for (std::vector<std::string> bad :
        {std::vector<std::string>{"--log-level", "verbose"},
         std::vector<std::string>{"--category-times-ms", "10s"},
+        std::vector<std::string>{"--prices", "1,2"},
+        std::vector<std::string>{"--prices", "1,x,3,4"},
+        std::vector<std::string>{"--scheduler-reward-ratio", "101"},
         std::vector<std::string>{"--liveness", "0"},
         std::vector<std::string>{"--input-max-bytes", "400000000"}}) {
     std::vector<std::string> args = {"scheduler", "--data-dir", other.string()};
