@@ -28,7 +28,11 @@ class CommitWriter {
   CommitWriter(ledger::Ledger& ledger, zmq::context_t& ctx, const std::string& wake_endpoint)
       : ledger_(ledger), thread_([this, &ctx, wake_endpoint] { loop(ctx, wake_endpoint); }) {}
 
+  // Manual mode: no thread; run_pending() commits the submitted batch on the caller's thread.
+  explicit CommitWriter(ledger::Ledger& ledger) : ledger_(ledger) {}
+
   ~CommitWriter() {
+    if (!thread_.joinable()) return;
     {
       std::lock_guard lock(mu_);
       stopping_ = true;
@@ -61,8 +65,19 @@ class CommitWriter {
     return out;
   }
 
+  // Manual mode: commits the submitted batch, if any. Returns whether there was one.
+  bool run_pending() {
+    if (!pending_.has_value() || done_.has_value()) return false;
+    Job job = std::move(*pending_);
+    pending_.reset();
+    Status s = job.batch.empty() ? ok_status() : ledger_.commit(std::move(job.batch)).status();
+    done_.emplace(Done{s, std::move(job.replies), std::move(job.finished)});
+    return true;
+  }
+
   // Blocks until the batch in flight (if any) is committed; for shutdown.
   std::optional<Done> wait() {
+    if (!thread_.joinable()) run_pending();
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return !pending_.has_value(); });
     std::optional<Done> out = std::move(done_);

@@ -1,6 +1,7 @@
 // Private state of the scheduler, shared by its source files.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -57,6 +58,10 @@ struct Scheduler::Impl {
   Impl(SchedulerConfig c, const Clock& k, transport::Limits limits)
       : cfg(std::move(c)), clock(k), clients(ctx, limits), workers(ctx, limits) {}
   ~Impl();
+  // Everything create() does short of binding: lock, ledger, key, engine, resumed tasks, policy.
+  // `threaded` starts the commit writer's thread; without it batches wait for run_pending().
+  static Result<std::unique_ptr<Impl>> open(SchedulerConfig config, const Clock& clock,
+                                            bool threaded);
   Status lock_data_dir();
   int lock_fd = -1;  // flock on data_dir/scheduler.lock, held for the process's life
 
@@ -91,7 +96,12 @@ struct Scheduler::Impl {
   std::map<TaskId, wire::TaskStatus> finalizing;  // finished, record not yet durable
   SchedulerStats stats;
 
+  // Set by the simulator: outgoing messages go here instead of the sockets.
+  std::function<Status(Side, const std::string&, wire::Envelope)> outbox;
+
   std::int64_t now() const { return clock.now_ms(); }
+  void handle(Side side, transport::Incoming& in);  // one message, then its actions
+  std::int64_t turn(std::int64_t now_ms);           // tick, expiries, actions; next tick time
   void send(Side side, const std::string& peer, wire::Envelope env);
   void send_error(Side side, const std::string& peer, std::uint64_t reply_to, wire::ErrorCode code,
                   std::string message, ByteView task_id = {});

@@ -48,7 +48,7 @@ wire::TaskStatus to_wire_status(const verifier::TaskView& v) {
 
 void Scheduler::Impl::send(Side side, const std::string& peer, wire::Envelope env) {
   transport::RouterSocket& sock = side == Side::clients ? clients : workers;
-  Status s = sock.send(peer, std::move(env));
+  Status s = outbox ? outbox(side, peer, std::move(env)) : sock.send(peer, std::move(env));
   if (!s.ok()) spdlog::debug("send to {} failed: {}", to_hex(as_bytes(peer)), s.to_string());
 }
 
@@ -91,7 +91,8 @@ void Scheduler::Impl::apply_actions() {
     }
     auto peer = peer_of.find(to);
     if (peer == peer_of.end()) continue;  // the worker is gone; the engine replaces its replica
-    Status s = workers.send(peer->second, std::move(env));
+    Status s = outbox ? outbox(Side::workers, peer->second, std::move(env))
+                      : workers.send(peer->second, std::move(env));
     if (s.code() == ErrorCode::unavailable)
       engine->worker_lost(to, now(), "worker connection is gone");
   }
@@ -176,6 +177,24 @@ std::int64_t Scheduler::Impl::flush_due_ms() const {
   return batch_since_ms < 0 ? -1 : batch_since_ms + cfg.commit_delay_ms;
 }
 
+void Scheduler::Impl::handle(Side side, transport::Incoming& in) {
+  if (side == Side::clients) {
+    on_client_message(in);
+  } else {
+    on_worker_message(in);
+  }
+  // Entries go into the batch in the order the engine moved value, so a replay of the ledger
+  // meets every balance as the engine did.
+  apply_actions();
+}
+
+std::int64_t Scheduler::Impl::turn(std::int64_t now_ms) {
+  std::int64_t next = engine->tick(now_ms);
+  expire_receiving(now_ms);
+  apply_actions();
+  return next;
+}
+
 Status Scheduler::Impl::collect_commit() {
   auto done = writer->take();
   if (!done) return ok_status();
@@ -233,7 +252,8 @@ Status Scheduler::Impl::resume_unfinished() {
   return ok_status();
 }
 
-Result<std::unique_ptr<Scheduler>> Scheduler::create(SchedulerConfig config, const Clock& clock) {
+Result<std::unique_ptr<Scheduler::Impl>> Scheduler::Impl::open(SchedulerConfig config,
+                                                               const Clock& clock, bool threaded) {
   transport::Limits limits = config.limits;
   auto impl = std::make_unique<Impl>(std::move(config), clock, limits);
   Impl& s = *impl;
@@ -267,11 +287,21 @@ Result<std::unique_ptr<Scheduler>> Scheduler::create(SchedulerConfig config, con
   s.next_seq = s.ledger->size() + 1;
   GPOC_RETURN_IF_ERROR(s.record_policy());
   GPOC_ASSIGN_OR_RETURN(s.reader, ledger::Ledger::open(s.cfg.data_dir, /*read_only=*/true));
+  if (!threaded) {
+    s.writer = std::make_unique<CommitWriter<Outgoing>>(*s.ledger);
+    return impl;
+  }
   std::string wake_ep =
       "inproc://gpoc-commit-" + std::to_string(reinterpret_cast<std::uintptr_t>(&s));
   s.writer_wake.set(zmq::sockopt::linger, 0);
   s.writer_wake.bind(wake_ep);
   s.writer = std::make_unique<CommitWriter<Outgoing>>(*s.ledger, s.ctx.raw(), wake_ep);
+  return impl;
+}
+
+Result<std::unique_ptr<Scheduler>> Scheduler::create(SchedulerConfig config, const Clock& clock) {
+  GPOC_ASSIGN_OR_RETURN(auto impl, Impl::open(std::move(config), clock, /*threaded=*/true));
+  Impl& s = *impl;
   GPOC_RETURN_IF_ERROR(s.clients.status());
   GPOC_RETURN_IF_ERROR(s.workers.status());
   GPOC_ASSIGN_OR_RETURN(s.client_ep, s.clients.bind(s.cfg.client_endpoint));
@@ -338,21 +368,11 @@ Status Scheduler::run(const std::atomic<bool>& stop) {
         GPOC_ASSIGN_OR_RETURN(auto in, sock.recv(0));
         if (!in) break;
         busy = true;
-        if (idx == 0) {
-          s.on_client_message(*in);
-        } else {
-          s.on_worker_message(*in);
-        }
-        // Entries go into the batch in the order the engine moved value, so a replay of the
-        // ledger meets every balance as the engine did.
-        s.apply_actions();
+        s.handle(idx == 0 ? Side::clients : Side::workers, *in);
       }
     }
     std::int64_t now = s.now();
-    if (busy || now >= next_tick) {
-      next_tick = s.engine->tick(now);
-      s.expire_receiving(now);
-    }
+    if (busy || now >= next_tick) next_tick = s.turn(now);
     s.apply_actions();
     GPOC_RETURN_IF_ERROR(s.collect_commit());
     GPOC_RETURN_IF_ERROR(s.flush());
