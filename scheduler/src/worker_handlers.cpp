@@ -125,7 +125,8 @@ void Scheduler::Impl::on_output_chunk(const PublicKey& worker, const std::string
     return;
   }
   Upload& up = uploads[*id];
-  if (!up.output || up.worker != worker) {
+  // A chunk at offset 0 starts the upload over (the worker was asked again after a loss).
+  if (!up.output || up.worker != worker || chunk.offset() == 0) {
     up.worker = worker;
     up.output = std::make_unique<transport::ChunkAssembler>(ledger::kBlobBytesMax);
   }

@@ -122,6 +122,17 @@ void Engine::check_deadlines(Task& t, std::int64_t now_ms) {
     reopen(t, now_ms);
     return;
   }
+  // A reveal request may not have arrived (a worker reconnecting): winners still silent are
+  // asked again once per category time, until the reveal deadline.
+  if (now_ms < t.reveal_deadline_ms && now_ms - t.reveal_asked_ms >= category_time(t)) {
+    t.reveal_asked_ms = now_ms;
+    for (const Replica& r : t.replicas) {
+      if (t.is_winner(r) && r.phase == ReplicaPhase::contributed) {
+        actions_.push_back(
+            RevealRequestAction{r.worker, t.in.task_id, !t.uploaded && t.uploader == r.worker});
+      }
+    }
+  }
   // The uploader has had the reveal window to send the output: ask another revealed winner.
   if (any_revealed && !t.uploaded && now_ms - t.upload_requested_ms >= 2 * category_time(t)) {
     request_upload(t, now_ms);

@@ -40,6 +40,7 @@ struct Engine::Task {
   std::optional<PublicKey> uploader;
   std::set<PublicKey> upload_tried;
   std::int64_t upload_requested_ms = 0;
+  std::int64_t reveal_asked_ms = 0;  // when the winners were last asked to reveal
   bool uploaded = false;
   std::uint64_t output_bytes = 0;
   std::string exec_class;  // pinned for class-bound kernels by the first replica

@@ -60,6 +60,7 @@ void Engine::check_consensus(Task& t, std::int64_t now_ms) {
   t.consensus_hash = *best;
   t.consensus_ms = now_ms;
   t.reveal_deadline_ms = now_ms + 2 * category_time(t);
+  t.reveal_asked_ms = now_ms;
   dispatch_queue_.erase({t.order, t.in.task_id});
   abort_assigned(t, "consensus reached without this replica");
   // The earliest winner is asked to upload along with its reveal; another takes over if it fails.
@@ -107,16 +108,23 @@ Status Engine::on_reveal(const PublicKey& sender, const TaskId& task_id, const D
   return ok_status();
 }
 
-// Picks the next revealed winner that has not yet been asked to upload.
+// Picks the next revealed winner that has not yet been asked to upload. When every one has been
+// asked (an upload lost on the way, a winner that was briefly gone), they are asked again in
+// turn: a winner whose output did not match is no longer `revealed` and is never asked again.
 void Engine::request_upload(Task& t, std::int64_t now_ms) {
   t.uploader.reset();
-  for (const Replica& r : t.replicas) {
-    if (r.phase == ReplicaPhase::revealed && t.upload_tried.count(r.worker) == 0) {
-      t.uploader = r.worker;
-      t.upload_tried.insert(r.worker);
-      t.upload_requested_ms = now_ms;
-      actions_.push_back(UploadRequestAction{r.worker, t.in.task_id});
-      return;
+  for (int round = 0; round < 2; ++round) {
+    for (const Replica& r : t.replicas) {
+      if (r.phase == ReplicaPhase::revealed && t.upload_tried.count(r.worker) == 0) {
+        t.uploader = r.worker;
+        t.upload_tried.insert(r.worker);
+        t.upload_requested_ms = now_ms;
+        actions_.push_back(UploadRequestAction{r.worker, t.in.task_id});
+        return;
+      }
+    }
+    for (const Replica& r : t.replicas) {
+      if (r.phase == ReplicaPhase::revealed) t.upload_tried.erase(r.worker);
     }
   }
 }

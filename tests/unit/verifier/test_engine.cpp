@@ -264,6 +264,49 @@ TEST_F(EngineTest, BadUploadIsRefusedAndAnotherWinnerUploads) {
   EXPECT_TRUE(fin[0].record.completed);
 }
 
+// Found by the simulation: an upload lost on the way left a task whose only revealed winner had
+// been asked once waiting for nothing until its final deadline.
+TEST_F(EngineTest, LostUploadIsAskedForAgainEvenFromTheOnlyWinner) {
+  add_worker(1);
+  TaskId id = submit(2);
+  auto as = only<AssignAction>(step());
+  ASSERT_EQ(as.size(), 1u);
+  Digest32 d = digest_of("d");
+  ASSERT_TRUE(contribute(as[0].worker, id, d).ok());
+  auto reveal = only<RevealRequestAction>(engine_->take_actions());
+  ASSERT_EQ(reveal.size(), 1u);
+  EXPECT_TRUE(reveal[0].upload);
+  ASSERT_TRUE(engine_->on_reveal(as[0].worker, id, d, now_).ok());
+  // The upload never arrives. After the reveal window the same winner is asked again.
+  auto again = only<UploadRequestAction>(advance(2 * kT));
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].worker, as[0].worker);
+  ASSERT_TRUE(engine_->on_upload(as[0].worker, id, d, 1, now_).ok());
+  auto fin = only<FinishAction>(engine_->take_actions());
+  ASSERT_EQ(fin.size(), 1u);
+  EXPECT_TRUE(fin[0].record.completed);
+}
+
+// Found by the simulation: a reveal request that never reached its winner cost an honest worker
+// its stake at the reopen. Silent winners are asked again once per category time.
+TEST_F(EngineTest, SilentWinnersAreAskedToRevealAgain) {
+  add_worker(1);
+  add_worker(2);
+  TaskId id = submit(3);
+  auto as = only<AssignAction>(step());
+  ASSERT_EQ(as.size(), 2u);
+  Digest32 d = digest_of("d");
+  for (auto& a : as) ASSERT_TRUE(contribute(a.worker, id, d).ok());
+  EXPECT_EQ(only<RevealRequestAction>(engine_->take_actions()).size(), 2u);
+  ASSERT_TRUE(engine_->on_reveal(as[0].worker, id, d, now_).ok());
+  engine_->take_actions();
+  auto again = only<RevealRequestAction>(advance(kT));
+  ASSERT_EQ(again.size(), 1u) << "only the winner that has not revealed is asked again";
+  EXPECT_EQ(again[0].worker, as[1].worker);
+  ASSERT_TRUE(engine_->on_reveal(as[1].worker, id, d, now_).ok());
+  EXPECT_TRUE(only<RevealRequestAction>(advance(kT)).empty());
+}
+
 TEST_F(EngineTest, QuorumDispatchesAtLeastMinReplicasEvenAtTrustOne) {
   add_worker(1);
   add_worker(2);
