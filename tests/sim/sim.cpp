@@ -289,6 +289,7 @@ class Simulation {
   std::map<std::uint64_t, std::uint64_t> mint_of_msg_;
   std::uint64_t next_client_msg_ = 1;
   int mints_pending_ = 0;
+  Amount minted_total_ = 0;
   bool submissions_done_ = false;
 
   // the model: the ledger replayed entry by entry
@@ -932,7 +933,7 @@ void Simulation::check_deadlines() {
 }
 
 bool Simulation::drained() const {
-  if (!submissions_done_) return false;
+  if (!submissions_done_ || mints_pending_ != 0) return false;
   for (const auto& [id, a] : accepted_)
     if (!a.final) return false;
   return static_cast<int>(submitted_.size()) == cfg_.tasks;
@@ -987,6 +988,7 @@ Report Simulation::run() {
                                                       {pool_id_, budget}};
   for (const Worker& w : workers_) grants.emplace_back(w.pub, cfg_.price * 50);
   mints_pending_ = static_cast<int>(grants.size());
+  for (const auto& g : grants) minted_total_ += g.second;
   for (const auto& [acct, amount] : grants) mint(acct, amount, nonce++);
 
   for (Worker& w : workers_) {
@@ -1056,6 +1058,13 @@ Report Simulation::run() {
                     " differs from the ledger's");
       }
     }
+    // Nothing acknowledged was lost: every answered submission and mint is in the ledger.
+    for (int n : submitted_) {
+      if (accepted_.count(task_id_of(specs_[static_cast<std::size_t>(n)].first)) == 0)
+        violation("submission " + std::to_string(n) + " was acknowledged but is not in the ledger");
+    }
+    if (replay_->accounts().minted() != minted_total_)
+      violation("the ledger's mints differ from the mints the operator was told were made");
     auto v = reader_->verify();
     if (!v.ok() || !v->ok) violation("the ledger's hash chain does not verify");
     if (replay_->open_tasks() != 0) violation("tasks left open in the ledger");

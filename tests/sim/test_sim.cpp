@@ -62,7 +62,6 @@ TEST_P(Scenario, InvariantsHold) {
   if (name == "wrong") {
     // Random wrong results never agree, and one score-0 vote is below trust 3's threshold.
     EXPECT_EQ(r.committed_wrong, 0u) << describe(name, r);
-    EXPECT_GT(r.refused + r.committed, 0u);
   }
   if (name == "collude") {
     // At trust 100 seven agreeing fresh votes are needed; a 30% group cannot reach that first
@@ -74,7 +73,7 @@ TEST_P(Scenario, InvariantsHold) {
 INSTANTIATE_TEST_SUITE_P(FixedSeeds, Scenario,
                          ::testing::Combine(::testing::Values("honest", "wrong", "collude", "mixed",
                                                               "chaos"),
-                                            ::testing::Values(1u, 2u, 3u)),
+                                            ::testing::Values(1u, 2u, 3u, 4u, 5u)),
                          [](const auto& p) {
                            return std::get<0>(p.param) + "_seed" +
                                   std::to_string(std::get<1>(p.param));
