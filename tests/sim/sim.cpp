@@ -631,7 +631,7 @@ void Simulation::worker_flood(int idx, int incarnation) {
   if (w.registered) {
     wire::Envelope env;
     Bytes junk(static_cast<std::size_t>(rng_.between(0, 200)));
-    randombytes_buf(junk.data(), junk.size());
+    if (!junk.empty()) randombytes_buf(junk.data(), junk.size());
     switch (rng_.next() % 8) {
       case 0:  // not an envelope at all
         env.set_message_id(w.next_id++);
