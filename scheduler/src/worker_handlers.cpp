@@ -82,7 +82,7 @@ void Scheduler::Impl::on_register(const std::string& peer, const wire::Envelope&
   peer_of[s.key] = peer;
   s.registered = true;
   s.challenged = false;
-  engine->worker_registered(s.key, st->exec_class, reg.slots() == 0 ? 1 : reg.slots(),
+  engine->worker_registered(s.key, s.key, st->exec_class, reg.slots() == 0 ? 1 : reg.slots(),
                             std::move(kernels), now());
   spdlog::info("worker {} registered: {} ({}, {} slots)", to_hex(s.key).substr(0, 16),
                st->exec_class, reg.device().name(), reg.slots());
