@@ -109,7 +109,8 @@ void BM_EngineTaskLifecycle(benchmark::State& state) {
   verifier::Engine engine(cfg);
   for (int i = 0; i < 3; ++i) {
     keys.push_back(SecretKey::generate());
-    engine.worker_registered(keys.back().public_key(), "cpu", 1024, {"sha256@1"}, 0);
+    const PublicKey& k = keys.back().public_key();
+    engine.worker_registered(k, k, "cpu", 1024, {"sha256@1"}, 0);
   }
   Digest32 digest = sha256(as_bytes("output"));
   std::uint64_t nonce = 0;

@@ -1,6 +1,5 @@
 // `gpoc account mint|balance|history`: the pool's token accounts.
 #include <ctime>
-#include <fstream>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -30,16 +29,6 @@ void add_account_options(CLI::App* cmd, AccountOpts& o) {
                   "~/.config/gpoc/requester.key)");
   cmd->add_flag("--kitty", o.kitty, "...or the pool's reward kitty");
   cmd->add_flag("--json", o.json, "Print JSON for machines");
-}
-
-// The public key of a key file, read without creating anything.
-Result<PublicKey> key_file_public(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::string tag, seed, pub;
-  if (!(in >> tag >> seed >> pub)) return not_found("cannot read a key from " + p.string());
-  auto k = from_hex_array<32>(pub);
-  if (!k) return invalid_argument(p.string() + " is not a gpoc key file");
-  return *k;
 }
 
 Result<PublicKey> account_of(const AccountOpts& o) {

@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <iomanip>
 #include <sstream>
 
@@ -52,6 +53,15 @@ int fail(const Status& s) {
 std::optional<TaskId> parse_task_id(const std::string& hex) { return from_hex_array<32>(hex); }
 
 std::string short_hex(ByteView b, std::size_t chars) { return to_hex(b).substr(0, chars); }
+
+Result<PublicKey> key_file_public(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::string tag, seed, pub;
+  if (!(in >> tag >> seed >> pub)) return not_found("cannot read a key from " + p.string());
+  auto k = from_hex_array<32>(pub);
+  if (!k) return invalid_argument(p.string() + " is not a gpoc key file");
+  return *k;
+}
 
 static std::string when(std::int64_t from_ms, std::int64_t to_ms) {
   if (from_ms == 0 || to_ms == 0) return "-";

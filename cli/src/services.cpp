@@ -140,6 +140,11 @@ void add_worker_command(CLI::App& app) {
   cmd->add_option("--key", o->cfg.key_file,
                   "Ed25519 key file (created with mode 0600 on first start)")
       ->required();
+  cmd->add_option("--operator-cert", o->cfg.operator_cert_file,
+                  "Certificate from `gpoc operator certify` naming this worker's operator: the "
+                  "scheduler never gives two replicas of one task to workers of one operator. "
+                  "The worker refuses to start if it is for another key or does not verify. "
+                  "Without it the worker is its own operator");
   cmd->add_flag("--cpu", o->cfg.force_cpu, "Use the CPU backend even when a GPU is present");
   cmd->add_option("--slots", o->cfg.slots, "Assignments accepted at once")->capture_default_str();
   cmd->add_option("--byzantine", o->byzantine,

@@ -163,4 +163,20 @@ Result<RegisterStatement> decode_register(ByteView bytes) {
   return s;
 }
 
+Bytes operator_statement(const PublicKey& worker_key) {
+  ByteWriter w(kOperatorTag.size() + worker_key.size());
+  w.raw(kOperatorTag);
+  w.raw(worker_key);
+  return std::move(w).take();
+}
+
+Signature sign_operator_statement(const SecretKey& operator_key, const PublicKey& worker_key) {
+  return operator_key.sign(operator_statement(worker_key));
+}
+
+bool verify_operator_signature(const PublicKey& operator_key, const PublicKey& worker_key,
+                               const Signature& sig) {
+  return verify_signature(operator_key, operator_statement(worker_key), sig);
+}
+
 }  // namespace gpoc

@@ -9,6 +9,7 @@
 #include "executor.hpp"
 #include "gpoc/common/clock.hpp"
 #include "gpoc/common/hex.hpp"
+#include "gpoc/host/operator_cert.hpp"
 #include "gpoc/transport/chunks.hpp"
 #include "gpoc/transport/envelope.hpp"
 
@@ -58,6 +59,7 @@ struct Worker::Impl {
 
   WorkerConfig cfg;
   SecretKey key;
+  std::optional<OperatorCertificate> operator_cert;
   std::unique_ptr<kernels::Backend> backend;
   std::string backend_reason;
   transport::Context ctx;
@@ -244,6 +246,10 @@ void Worker::Impl::on_message(const wire::Envelope& env) {
       for (const auto& k : kernels::kernel_catalog())
         r->add_kernels(k.id + "@" + std::to_string(k.version));
       r->set_slots(cfg.slots);
+      if (operator_cert) {
+        r->set_operator_key(operator_cert->operator_key.data(), 32);
+        r->set_operator_signature(operator_cert->signature.data(), 64);
+      }
       send(std::move(out));
       phase = Phase::register_sent;
       phase_since_ms = now();
@@ -320,6 +326,15 @@ Result<std::unique_ptr<Worker>> Worker::create(WorkerConfig config) {
   bool created = false;
   GPOC_ASSIGN_OR_RETURN(impl->key, load_or_create_key_file(impl->cfg.key_file, &created));
   if (created) spdlog::info("created worker key {}", impl->cfg.key_file.string());
+  if (!impl->cfg.operator_cert_file.empty()) {
+    const std::string file = impl->cfg.operator_cert_file.string();
+    GPOC_ASSIGN_OR_RETURN(auto cert, read_operator_certificate(impl->cfg.operator_cert_file));
+    GPOC_RETURN_IF_ERROR(
+        check_operator_certificate(cert, impl->key.public_key())
+            .with_context(file + " (worker key " + impl->cfg.key_file.string() + ")"));
+    spdlog::info("operator {} certifies this worker", to_hex(cert.operator_key).substr(0, 16));
+    impl->operator_cert = cert;
+  }
   impl->backend = kernels::make_backend(impl->cfg.force_cpu, &impl->backend_reason);
   GPOC_RETURN_IF_ERROR(impl->dealer.status());
   GPOC_RETURN_IF_ERROR(impl->dealer.connect(impl->cfg.scheduler_endpoint));

@@ -45,6 +45,17 @@ void Scheduler::Impl::on_hello(const std::string& peer, const wire::Envelope& en
   send(Side::workers, peer, std::move(out));
 }
 
+// The operator a registration names: the certifying operator's key when `operator_key` and
+// `operator_signature` are set and the signature covers this worker's key, the worker's own key
+// when both are empty; nullopt (refuse) otherwise.
+static std::optional<PublicKey> operator_of(const wire::Register& reg, const PublicKey& worker) {
+  if (reg.operator_key().empty() && reg.operator_signature().empty()) return worker;
+  auto key = fixed_bytes<32>(reg.operator_key());
+  auto sig = fixed_bytes<64>(reg.operator_signature());
+  if (!key || !sig || !verify_operator_signature(*key, worker, *sig)) return std::nullopt;
+  return *key;
+}
+
 void Scheduler::Impl::on_register(const std::string& peer, const wire::Envelope& env) {
   auto it = sessions.find(peer);
   const wire::Register& reg = env.register_();
@@ -66,6 +77,14 @@ void Scheduler::Impl::on_register(const std::string& peer, const wire::Envelope&
                "registration does not answer this pool's challenge with the worker's key");
     return;
   }
+  auto operator_key = operator_of(reg, s.key);
+  if (!operator_key) {
+    s.challenged = false;
+    send_error(Side::workers, peer, env.message_id(), wire::ERROR_BAD_SIGNATURE,
+               "operator certificate does not sign this worker's key (operator_key must be 32 "
+               "bytes and operator_signature 64, over gpoc.operator.v1 || worker_key)");
+    return;
+  }
   if (reg.kernels_size() > static_cast<int>(kKernelsPerWorkerMax)) {
     send_error(Side::workers, peer, env.message_id(), wire::ERROR_TOO_LARGE,
                "too many kernels listed");
@@ -82,10 +101,11 @@ void Scheduler::Impl::on_register(const std::string& peer, const wire::Envelope&
   peer_of[s.key] = peer;
   s.registered = true;
   s.challenged = false;
-  engine->worker_registered(s.key, st->exec_class, reg.slots() == 0 ? 1 : reg.slots(),
-                            std::move(kernels), now());
-  spdlog::info("worker {} registered: {} ({}, {} slots)", to_hex(s.key).substr(0, 16),
-               st->exec_class, reg.device().name(), reg.slots());
+  engine->worker_registered(s.key, *operator_key, st->exec_class,
+                            reg.slots() == 0 ? 1 : reg.slots(), std::move(kernels), now());
+  spdlog::info("worker {} registered: {} ({}, {} slots){}", to_hex(s.key).substr(0, 16),
+               st->exec_class, reg.device().name(), reg.slots(),
+               *operator_key == s.key ? "" : ", operator " + to_hex(*operator_key).substr(0, 16));
   wire::Envelope out;
   out.set_reply_to(env.message_id());
   auto* r = out.mutable_registered();

@@ -1,9 +1,12 @@
 // The gpoc requester and auditor commands as a user runs them: real processes, exit codes, files.
 #include <sqlite3.h>
 
+#include <chrono>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -240,6 +243,81 @@ TEST_F(PoolTest, AccountsEscrowSettleAndAudit) {
   EXPECT_EQ(rc2, 5) << out2;
   EXPECT_NE(out2.find("is 1501 free + 0 locked, but the entries give 1500 + 0"), std::string::npos)
       << out2;
+}
+
+}  // namespace
+}  // namespace gpoc::testing
+
+namespace gpoc::testing {
+namespace {
+
+int count_of(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// An operator certifies two workers; both register under it, so a task needing two replicas
+// gets one of them and the third worker, never both. A certificate for another key is refused.
+TEST_F(PoolTest, OperatorCertifiedWorkersNeverShareATask) {
+  start_scheduler();
+  for (int i = 1; i <= 2; ++i) {
+    auto key = dir_ / ("worker-" + std::to_string(i) + ".key");
+    ASSERT_TRUE(write_key_file(key, SecretKey::generate()).ok());
+  }
+  const std::string op_key = (dir_ / "operator.key").string();
+  const std::string cert1 = (dir_ / "w1.cert").string(), cert2 = (dir_ / "w2.cert").string();
+  auto [rc1, out1] =
+      run_gpoc(dir_, {"operator", "certify", "--operator-key", op_key, "--worker-key",
+                      (dir_ / "worker-1.key").string(), "--out", cert1});
+  ASSERT_EQ(rc1, 0) << out1;
+  EXPECT_NE(out1.find("created operator key"), std::string::npos) << out1;
+  // The worker's public key in hex does as well as its key file; no --out prints the JSON.
+  auto [rc2, out2] = run_gpoc(dir_, {"operator", "certify", "--operator-key", op_key,
+                                     "--worker-key", to_hex(worker_key(2))});
+  ASSERT_EQ(rc2, 0) << out2;
+  EXPECT_EQ(out2.find("created"), std::string::npos) << out2;  // the same operator key, reused
+  write_file(cert2, Bytes(out2.begin(), out2.end()));
+  std::ifstream op_in(op_key);
+  std::string tag, seed, op_pub;
+  op_in >> tag >> seed >> op_pub;
+  std::ifstream cert1_in(cert1);
+  auto c1 = nlohmann::json::parse(cert1_in);
+  auto c2 = nlohmann::json::parse(out2);
+  EXPECT_EQ(c1["operator_key"], op_pub);
+  EXPECT_EQ(c2["operator_key"], op_pub);
+  EXPECT_EQ(c1["worker_key"], to_hex(worker_key(1)));
+  EXPECT_EQ(c2["worker_key"], to_hex(worker_key(2)));
+
+  start_worker(1, {"--operator-cert", cert1});
+  start_worker(2, {"--operator-cert", cert2});
+  start_worker(3);
+  for (int i = 0; i < 500 && count_of(log_of("scheduler"), " registered: ") < 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::string log = log_of("scheduler");
+  ASSERT_EQ(count_of(log, " registered: "), 3) << log;
+  EXPECT_EQ(count_of(log, ", operator " + op_pub.substr(0, 16)), 2) << log;
+
+  client::SubmitOptions o;
+  o.kernel = "sha256";
+  o.trust = 3;  // two agreeing fresh workers
+  wire::TaskStatus st = submit_and_wait(o, random_bytes(640, 5));
+  ASSERT_EQ(st.state(), wire::TASK_COMPLETED) << st.reason();
+  ASSERT_EQ(st.replicas_size(), 2);
+  std::set<PublicKey> got;
+  for (const auto& r : st.replicas()) got.insert(*fixed_bytes<32>(r.worker_key()));
+  EXPECT_EQ(got.count(worker_key(3)), 1u);
+  EXPECT_EQ(got.count(worker_key(1)) + got.count(worker_key(2)), 1u);
+
+  Process& wrong = start_worker(4, {"--operator-cert", cert1});
+  auto rc = wrong.wait(10'000);
+  ASSERT_TRUE(rc.has_value()) << "a worker with another key's certificate kept running";
+  EXPECT_EQ(*rc, 1);
+  std::string wlog = log_of("worker-4");
+  EXPECT_NE(wlog.find("operator certificate is for worker " + to_hex(worker_key(1)).substr(0, 16) +
+                      ", not for this worker"),
+            std::string::npos)
+      << wlog;
 }
 
 }  // namespace

@@ -222,3 +222,81 @@ TEST_F(PoolTest, TaskWithoutConsensusFailsAtItsFinalDeadlineWithAReason) {
 
 }  // namespace
 }  // namespace gpoc::testing
+
+namespace gpoc::testing {
+namespace {
+
+// A hand-made worker on the wire: hello, then a register answering the challenge with the given
+// operator fields. Returns the scheduler's answer to the register.
+wire::Envelope register_with(transport::DealerSocket& dealer, const SecretKey& worker,
+                             const std::string& operator_key, const std::string& operator_sig) {
+  wire::Envelope hello;
+  hello.mutable_hello()->set_worker_key(worker.public_key().data(), 32);
+  EXPECT_TRUE(dealer.send(hello).ok());
+  auto challenge = dealer.recv(5000);
+  if (!challenge.ok() || !*challenge || !(*challenge)->has_challenge()) {
+    ADD_FAILURE() << "no challenge";
+    return {};
+  }
+  const wire::Challenge& c = (*challenge)->challenge();
+  RegisterStatement st;
+  st.pool_id = *fixed_bytes<32>(c.pool_id());
+  st.challenge = *fixed_bytes<32>(c.challenge());
+  st.worker_key = worker.public_key();
+  st.exec_class = "cpu-test";
+  Bytes bytes = encode_register(st);
+  Signature sig = worker.sign(bytes);
+  wire::Envelope reg;
+  reg.mutable_register_()->set_statement(bytes.data(), bytes.size());
+  reg.mutable_register_()->set_signature(sig.data(), sig.size());
+  reg.mutable_register_()->add_kernels("sha256@1");
+  reg.mutable_register_()->set_operator_key(operator_key);
+  reg.mutable_register_()->set_operator_signature(operator_sig);
+  EXPECT_TRUE(dealer.send(reg).ok());
+  auto answer = dealer.recv(5000);
+  if (!answer.ok() || !*answer) {
+    ADD_FAILURE() << "no answer to register";
+    return {};
+  }
+  return **answer;
+}
+
+TEST_F(PoolTest, SchedulerRefusesAnOperatorCertificateThatDoesNotSignTheWorkersKey) {
+  start_scheduler();
+  transport::Context ctx;
+  transport::DealerSocket dealer(ctx);
+  ASSERT_TRUE(dealer.connect(worker_ep_).ok());
+  SecretKey worker = SecretKey::generate(), op = SecretKey::generate();
+  const PublicKey& op_pub = op.public_key();
+  const std::string op_key(op_pub.begin(), op_pub.end());
+  auto as_string = [](const Signature& s) { return std::string(s.begin(), s.end()); };
+  const std::string good = as_string(sign_operator_statement(op, worker.public_key()));
+  const std::string for_other =
+      as_string(sign_operator_statement(op, SecretKey::generate().public_key()));
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {op_key, for_other},           // certifies another worker
+      {op_key, ""},                  // key without a signature
+      {op_key.substr(1), good},      // 31-byte key
+      {op_key, good.substr(0, 63)},  // 63-byte signature
+  };
+  for (const auto& [key, sig] : refused) {
+    wire::Envelope answer = register_with(dealer, worker, key, sig);
+    ASSERT_TRUE(answer.has_error()) << answer.DebugString();
+    EXPECT_EQ(answer.error().code(), wire::ERROR_BAD_SIGNATURE);
+    EXPECT_NE(answer.error().message().find("operator certificate does not sign this worker's key"),
+              std::string::npos)
+        << answer.error().message();
+  }
+  EXPECT_EQ(log_of("scheduler").find(" registered: "), std::string::npos);  // nothing registered
+  wire::Envelope answer = register_with(dealer, worker, op_key, good);
+  ASSERT_TRUE(answer.has_registered()) << answer.DebugString();
+  auto log = log_of("scheduler");
+  for (int i = 0; i < 100 && log.find(", operator ") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(10ms);
+    log = log_of("scheduler");
+  }
+  EXPECT_NE(log.find(", operator " + to_hex(op_pub).substr(0, 16)), std::string::npos) << log;
+}
+
+}  // namespace
+}  // namespace gpoc::testing

@@ -64,12 +64,14 @@ std::uint64_t Engine::score(const PublicKey& worker) const {
 
 void Engine::set_score(const PublicKey& worker, std::uint64_t s) { scores_[worker] = s; }
 
-void Engine::worker_registered(const PublicKey& key, std::string exec_class, std::uint32_t slots,
+void Engine::worker_registered(const PublicKey& key, const PublicKey& operator_key,
+                               std::string exec_class, std::uint32_t slots,
                                std::set<std::string> kernels, std::int64_t now_ms) {
   // A worker that registers again has restarted or reconnected: work it had not yet voted on is
   // gone from its side, so those replicas are replaced.
   if (workers_.count(key) != 0) worker_lost(key, now_ms, "worker re-registered");
   Worker& w = worker_entry(key);
+  w.operator_key = operator_key;
   w.exec_class = std::move(exec_class);
   w.slots = std::clamp<std::uint32_t>(slots, 1, config_.worker_slots_max);
   w.kernels = std::move(kernels);

@@ -35,8 +35,11 @@ Engine::Worker* Engine::pick_worker(const Task& t) {
   for (auto& [key, w] : workers_) {
     if (!w.alive || w.running >= w.slots || w.kernels.count(kernel) == 0) continue;
     if (t.in.class_bound && !t.exec_class.empty() && w.exec_class != t.exec_class) continue;
-    bool participated = std::any_of(t.replicas.begin(), t.replicas.end(),
-                                    [&](const Replica& r) { return r.worker == key; });
+    // One replica per worker and per operator, ever: a released replica still counts, so a
+    // worker (or a sibling of one operator) that lost or failed it does not get a second go.
+    bool participated = std::any_of(t.replicas.begin(), t.replicas.end(), [&](const Replica& r) {
+      return r.worker == key || r.operator_key == w.operator_key;
+    });
     if (participated) continue;
     if (available(key) < t.escrow.worker_stake) continue;  // cannot stake: no assignment
     if (chosen == nullptr || w.running < chosen->running ||
@@ -52,6 +55,7 @@ bool Engine::dispatch_one(Task& t, std::int64_t now_ms) {
   if (w == nullptr) return false;
   Replica r;
   r.worker = w->key;
+  r.operator_key = w->operator_key;
   r.assigned_ms = now_ms;
   if (t.escrow.worker_stake > 0) {
     reserved_[w->key] += t.escrow.worker_stake;
@@ -194,8 +198,8 @@ std::optional<TaskView> Engine::task_view(const TaskId& id) const {
 std::vector<WorkerView> Engine::workers() const {
   std::vector<WorkerView> out;
   for (const auto& [k, w] : workers_) {
-    out.push_back(
-        WorkerView{k, w.exec_class, score(k), w.alive, w.running, w.slots, w.last_seen_ms});
+    out.push_back(WorkerView{k, w.operator_key, w.exec_class, score(k), w.alive, w.running, w.slots,
+                             w.last_seen_ms});
   }
   return out;
 }

@@ -12,6 +12,7 @@ namespace gpoc::verifier {
 
 struct Engine::Replica {
   PublicKey worker{};
+  PublicKey operator_key{};  // the worker's operator when it was assigned
   ReplicaPhase phase = ReplicaPhase::assigned;
   std::int64_t assigned_ms = 0;
   std::int64_t contributed_ms = 0;
@@ -58,6 +59,7 @@ struct Engine::Task {
 
 struct Engine::Worker {
   PublicKey key{};
+  PublicKey operator_key{};
   std::string exec_class;
   std::uint32_t slots = 1;
   std::set<std::string> kernels;

@@ -100,5 +100,43 @@ TEST(Register, RoundTrip) {
   EXPECT_FALSE(decode_register(bad).ok());
 }
 
+// Seeds as in docs/PROTOCOL.md's worked example: worker 40 41 .. 5f, operator 60 61 .. 7f. The
+// signature was computed independently (Python's `cryptography`, Ed25519 over the same bytes).
+Bytes seed_from(std::uint8_t first) {
+  Bytes b(32);
+  for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<std::uint8_t>(first + i);
+  return b;
+}
+
+TEST(Operator, StatementLayoutIsTagThenWorkerKey) {
+  SecretKey worker = SecretKey::from_seed(seed_from(0x40));
+  Bytes st = operator_statement(worker.public_key());
+  EXPECT_EQ(to_hex(st),
+            "67706f632e6f70657261746f722e7631"  // "gpoc.operator.v1"
+            "2543b92ff1095511476adc8369db6ddc933665a11978dda1404ee1066ca9559d");
+  SecretKey op = SecretKey::from_seed(seed_from(0x60));
+  EXPECT_EQ(to_hex(op.public_key()),
+            "174553b456dddfc6908ecab1c101fe6ab21e2baa0617795b7d43a63482993fd5");
+  Signature sig = sign_operator_statement(op, worker.public_key());
+  EXPECT_EQ(to_hex(sig),
+            "1335edb6cbd30894cca257137fb3115224fc4fdbe53387ce7638cfe567c77815"
+            "ac48a84a6e2186dbcd8b1723be2f2961444f3a644b58f94a078eb8df1ccb3b02");
+  EXPECT_TRUE(verify_operator_signature(op.public_key(), worker.public_key(), sig));
+}
+
+TEST(Operator, SignatureHoldsOnlyForTheCertifiedWorkerAndOperator) {
+  SecretKey op = SecretKey::from_seed(seed_from(0x60));
+  PublicKey worker = SecretKey::from_seed(seed_from(0x40)).public_key();
+  PublicKey other = SecretKey::from_seed(seed_from(0x41)).public_key();
+  Signature sig = sign_operator_statement(op, worker);
+  EXPECT_FALSE(verify_operator_signature(op.public_key(), other, sig));
+  EXPECT_FALSE(verify_operator_signature(other, worker, sig));  // not the signer
+  // The tag binds it: the same key signed under another statement's tag does not certify.
+  Bytes untagged(worker.begin(), worker.end());
+  EXPECT_FALSE(verify_operator_signature(op.public_key(), worker, op.sign(untagged)));
+  sig[0] ^= 1;
+  EXPECT_FALSE(verify_operator_signature(op.public_key(), worker, sig));
+}
+
 }  // namespace
 }  // namespace gpoc

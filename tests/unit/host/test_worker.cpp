@@ -10,6 +10,7 @@
 
 #include "gpoc/common/merkle.hpp"
 #include "gpoc/common/statements.hpp"
+#include "gpoc/host/operator_cert.hpp"
 #include "gpoc/host/worker.hpp"
 #include "gpoc/kernels/kernels.hpp"
 #include "gpoc/transport/chunks.hpp"
@@ -35,13 +36,18 @@ class FakeScheduler : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  void start_worker(ByzantineMode mode = ByzantineMode::none) {
+  WorkerConfig config(ByzantineMode mode = ByzantineMode::none) const {
     WorkerConfig cfg;
     cfg.scheduler_endpoint = endpoint_;
     cfg.key_file = dir_ / "w.key";
     cfg.force_cpu = true;
     cfg.slots = 3;
     cfg.byzantine = mode;
+    return cfg;
+  }
+
+  void start_worker(ByzantineMode mode = ByzantineMode::none) { start_worker(config(mode)); }
+  void start_worker(const WorkerConfig& cfg) {
     auto w = Worker::create(cfg);
     ASSERT_TRUE(w.ok()) << w.status().to_string();
     worker_ = std::move(*w);
@@ -75,6 +81,7 @@ class FakeScheduler : public ::testing::Test {
     c.mutable_challenge()->set_challenge(challenge_.data(), 32);
     send(hello.peer, c);
     auto reg = expect(wire::Envelope::kRegister);
+    register_ = reg.env.register_();
     auto st = decode_register(as_bytes(reg.env.register_().statement()));
     EXPECT_TRUE(st.ok());
     EXPECT_EQ(st->pool_id, pool_.public_key());
@@ -149,6 +156,7 @@ class FakeScheduler : public ::testing::Test {
   std::filesystem::path dir_;
   SecretKey pool_ = SecretKey::generate();
   Digest32 challenge_{};
+  wire::Register register_;  // the last one received
   std::unique_ptr<Worker> worker_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
@@ -183,6 +191,9 @@ TEST_F(FakeScheduler, RegistersContributesRevealsAndUploadsExactly) {
 TEST_F(FakeScheduler, CreatesItsKeyFileWithMode0600) {
   start_worker();
   do_register();
+  // Without a certificate the worker is its own operator: the fields stay empty.
+  EXPECT_TRUE(register_.operator_key().empty());
+  EXPECT_TRUE(register_.operator_signature().empty());
   EXPECT_EQ(std::filesystem::status(dir_ / "w.key").permissions() & std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
@@ -226,6 +237,69 @@ TEST_F(FakeScheduler, HeartbeatsAndRegistersAgainWhenTheSchedulerFallsSilent) {
   auto hello = expect(wire::Envelope::kHello, 3000);
   EXPECT_EQ(hello.env.hello().worker_key(),
             std::string(worker_->key().begin(), worker_->key().end()));
+}
+
+TEST_F(FakeScheduler, PresentsItsOperatorCertificateWhenItRegisters) {
+  SecretKey worker_key = SecretKey::generate(), op = SecretKey::generate();
+  ASSERT_TRUE(write_key_file(dir_ / "w.key", worker_key).ok());
+  OperatorCertificate cert = certify_worker(op, worker_key.public_key());
+  ASSERT_TRUE(write_operator_certificate(dir_ / "w.cert", cert).ok());
+  WorkerConfig cfg = config();
+  cfg.operator_cert_file = dir_ / "w.cert";
+  start_worker(cfg);
+  do_register();
+  EXPECT_EQ(register_.operator_key(), std::string(op.public_key().begin(), op.public_key().end()));
+  auto sig = fixed_bytes<64>(register_.operator_signature());
+  ASSERT_TRUE(sig.has_value());
+  EXPECT_TRUE(verify_operator_signature(op.public_key(), worker_->key(), *sig));
+}
+
+TEST_F(FakeScheduler, RefusesToStartWithACertificateForAnotherKeyOrThatDoesNotVerify) {
+  SecretKey worker_key = SecretKey::generate(), op = SecretKey::generate();
+  ASSERT_TRUE(write_key_file(dir_ / "w.key", worker_key).ok());
+  WorkerConfig cfg = config();
+  cfg.operator_cert_file = dir_ / "w.cert";
+  // For another worker's key.
+  PublicKey other = SecretKey::generate().public_key();
+  ASSERT_TRUE(write_operator_certificate(cfg.operator_cert_file, certify_worker(op, other)).ok());
+  auto w = Worker::create(cfg);
+  ASSERT_FALSE(w.ok());
+  EXPECT_EQ(w.status().code(), ErrorCode::invalid_argument);
+  EXPECT_NE(w.status().message().find("not for this worker"), std::string::npos)
+      << w.status().to_string();
+  // For this key, but the signature is not the operator's.
+  OperatorCertificate forged = certify_worker(op, worker_key.public_key());
+  forged.operator_key = other;
+  ASSERT_TRUE(write_operator_certificate(cfg.operator_cert_file, forged).ok());
+  w = Worker::create(cfg);
+  ASSERT_FALSE(w.ok());
+  EXPECT_EQ(w.status().code(), ErrorCode::unauthenticated);
+  EXPECT_NE(w.status().message().find("signature does not verify"), std::string::npos)
+      << w.status().to_string();
+  // A missing file.
+  cfg.operator_cert_file = dir_ / "nothing.cert";
+  EXPECT_EQ(Worker::create(cfg).status().code(), ErrorCode::not_found);
+}
+
+TEST(OperatorCertificateFile, RoundTripsAndRefusesMalformedFiles) {
+  SecretKey op = SecretKey::from_seed(Bytes(32, 3));
+  PublicKey worker = SecretKey::from_seed(Bytes(32, 4)).public_key();
+  OperatorCertificate cert = certify_worker(op, worker);
+  EXPECT_TRUE(check_operator_certificate(cert, worker).ok());
+  auto parsed = parse_operator_certificate(operator_certificate_json(cert));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().to_string();
+  EXPECT_EQ(*parsed, cert);
+  for (std::string bad : {std::string("not json"), std::string("[]"),
+                          std::string(R"({"operator_key": "00", "worker_key": "00"})"),
+                          std::string(R"({"operator_key": 1, "worker_key": 2, "signature": 3})"),
+                          std::string(5000, ' ')}) {
+    auto r = parse_operator_certificate(bad);
+    EXPECT_EQ(r.status().code(), ErrorCode::invalid_argument) << bad.substr(0, 40);
+  }
+  std::string short_sig = operator_certificate_json(cert);
+  short_sig.replace(short_sig.find("\"signature\": \"") + 14, 2, "");
+  EXPECT_NE(parse_operator_certificate(short_sig).status().message().find("128 hex"),
+            std::string::npos);
 }
 
 TEST(ByzantineModes, ParseAndName) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <optional>
 
 #include "gpoc/common/hex.hpp"
 #include "gpoc/common/merkle.hpp"
@@ -28,11 +29,14 @@ class EngineTest : public ::testing::Test {
     engine_ = std::make_unique<Engine>(cfg);
   }
 
-  PublicKey add_worker(std::uint8_t seed, std::uint32_t slots = 4) {
+  // A worker of `operator_key`; by default its own operator.
+  PublicKey add_worker(std::uint8_t seed, std::uint32_t slots = 4,
+                       std::optional<PublicKey> operator_key = std::nullopt) {
     keys_.emplace(seed, SecretKey::from_seed(Bytes(32, seed)));
     PublicKey pk = keys_.at(seed).public_key();
     by_key_[pk] = seed;
-    engine_->worker_registered(pk, "cpu-test", slots, {"sha256@1"}, now_);
+    engine_->worker_registered(pk, operator_key.value_or(pk), "cpu-test", slots, {"sha256@1"},
+                               now_);
     return pk;
   }
 

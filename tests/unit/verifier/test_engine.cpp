@@ -346,7 +346,8 @@ TEST_F(EngineTest, SameInputsGiveSameActions) {
     cfg.policy.category_price = {0};
     Engine e(cfg);
     for (std::uint8_t i = 1; i <= 5; ++i) {
-      e.worker_registered(SecretKey::from_seed(Bytes(32, i)).public_key(), "c", 2, {"sha256@1"}, 0);
+      PublicKey k = SecretKey::from_seed(Bytes(32, i)).public_key();
+      e.worker_registered(k, k, "c", 2, {"sha256@1"}, 0);
     }
     for (std::uint64_t n = 0; n < 6; ++n) {
       TaskSpec s;

@@ -20,6 +20,7 @@ using TaskId = Digest32;
 inline constexpr std::string_view kTaskTag = "gpoc.task.v1";
 inline constexpr std::string_view kContributionTag = "gpoc.contribution.v1";
 inline constexpr std::string_view kRegisterTag = "gpoc.register.v1";
+inline constexpr std::string_view kOperatorTag = "gpoc.operator.v1";
 inline constexpr std::string_view kResultHashTag = "gpoc.hash";
 inline constexpr std::string_view kResultSealTag = "gpoc.seal";
 
@@ -84,5 +85,13 @@ struct RegisterStatement {
 
 Bytes encode_register(const RegisterStatement& r);
 Result<RegisterStatement> decode_register(ByteView bytes);
+
+// An operator's certificate for one of its workers: the operator signs
+// "gpoc.operator.v1" || worker_key (48 bytes). No pool id in it, so one certificate serves every
+// pool; the scheduler never gives two replicas of one task to workers of one operator.
+Bytes operator_statement(const PublicKey& worker_key);
+Signature sign_operator_statement(const SecretKey& operator_key, const PublicKey& worker_key);
+[[nodiscard]] bool verify_operator_signature(const PublicKey& operator_key,
+                                             const PublicKey& worker_key, const Signature& sig);
 
 }  // namespace gpoc

@@ -30,6 +30,9 @@ std::string_view byzantine_mode_name(ByzantineMode m);
 struct WorkerConfig {
   std::string scheduler_endpoint;
   std::filesystem::path key_file;
+  // An operator's certificate for this worker's key (gpoc operator certify); empty: the worker
+  // is its own operator.
+  std::filesystem::path operator_cert_file;
   bool force_cpu = false;
   std::uint32_t slots = 16;  // assignments accepted at once (queued on the device)
   ByzantineMode byzantine = ByzantineMode::none;
@@ -47,7 +50,9 @@ struct WorkerStats {
 
 class Worker {
  public:
-  // Loads or creates the key file (mode 0600) and picks the backend (CUDA if present, else CPU).
+  // Loads or creates the key file (mode 0600), checks the operator certificate if one is given
+  // (it must be for this key and its signature must verify), and picks the backend (CUDA if
+  // present, else CPU).
   static Result<std::unique_ptr<Worker>> create(WorkerConfig config);
   ~Worker();
 

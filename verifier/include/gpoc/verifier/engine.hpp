@@ -112,6 +112,7 @@ using Action =
 
 struct WorkerView {
   PublicKey key{};
+  PublicKey operator_key{};  // the worker's own key when no operator certified it
   std::string exec_class;
   std::uint64_t score = 0;
   bool alive = false;
@@ -144,10 +145,13 @@ class Engine {
 
   const PoolConfig& config() const { return config_; }
 
-  // Workers. `kernels` lists "id@version" strings the worker runs.
+  // Workers. `kernels` lists "id@version" strings the worker runs. `operator_key` is the operator
+  // that certified the worker (the caller checked the certificate), or the worker's own key: no
+  // two replicas of one task go to workers of one operator.
   void set_score(const PublicKey& worker, std::uint64_t score);
-  void worker_registered(const PublicKey& worker, std::string exec_class, std::uint32_t slots,
-                         std::set<std::string> kernels, std::int64_t now_ms);
+  void worker_registered(const PublicKey& worker, const PublicKey& operator_key,
+                         std::string exec_class, std::uint32_t slots, std::set<std::string> kernels,
+                         std::int64_t now_ms);
   void worker_seen(const PublicKey& worker, std::int64_t now_ms);
   void worker_lost(const PublicKey& worker, std::int64_t now_ms, std::string_view why);
   bool worker_known(const PublicKey& worker) const;
