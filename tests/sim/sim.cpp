@@ -282,6 +282,7 @@ class Simulation {
 
   // requester and operator
   SecretKey requester_;
+  SecretKey collude_operator_;
   std::map<TaskId, Truth> truth_;
   std::vector<std::pair<Bytes, Signature>> specs_;  // submission n: spec bytes and signature
   std::set<int> submitted_;                         // submissions the scheduler answered
@@ -476,6 +477,11 @@ void Simulation::worker_receive(Worker& w, const wire::Envelope& env) {
       r->mutable_device()->set_name("simulated");
       r->add_kernels("sha256@1");
       r->set_slots(cfg_.slots);
+      if (w.strategy == Strategy::collude && cfg_.colluders_one_operator) {
+        Signature cert = sign_operator_statement(collude_operator_, w.pub);
+        r->set_operator_key(collude_operator_.public_key().data(), 32);
+        r->set_operator_signature(cert.data(), cert.size());
+      }
       return worker_send(w, std::move(out));
     }
     case wire::Envelope::kRegistered: w.registered = true; return;
@@ -980,12 +986,18 @@ Report Simulation::run() {
   // on stderr before the decode fails as it should; counted in `refused`, not printed.
   google::protobuf::LogHandler* protobuf_log = google::protobuf::SetLogHandler(nullptr);
   scheduler_open();
-  if (!host_) return report_;
+  if (!host_) {
+    spdlog::set_level(level);
+    google::protobuf::SetLogHandler(protobuf_log);
+    return report_;
+  }
 
   // The operator funds the requester, the pool's stake and every worker's stake.
   Bytes rseed(32);
   for (auto& b : rseed) b = static_cast<std::uint8_t>(rng_.next());
   requester_ = SecretKey::from_seed(rseed);
+  for (auto& b : rseed) b = static_cast<std::uint8_t>(rng_.next());
+  collude_operator_ = SecretKey::from_seed(rseed);
   const Amount budget = cfg_.price * static_cast<Amount>(cfg_.tasks);
   std::uint64_t nonce = 1;
   std::vector<std::pair<PublicKey, Amount>> grants = {{requester_.public_key(), budget},

@@ -46,6 +46,9 @@ struct Config {
   double byzantine = 0;  // fraction f of workers that are byzantine
   // Strategies given to byzantine workers in turn; `collude` workers form one group.
   std::vector<Strategy> strategies = {Strategy::wrong};
+  // The colluding group registers under one operator key: the scheduler then never gives two of
+  // them replicas of one task (what an honest farm's operator certificate buys).
+  bool colluders_one_operator = false;
   std::vector<std::uint64_t> trusts = {3};  // requested trust, per task in turn
   int tasks = 60;
   std::int64_t submit_interval_ms = 400;

@@ -76,7 +76,8 @@ int sweep(std::uint64_t first_seed, int seeds, int workers, int tasks, bool json
   }
   bool violated = false;
   for (double f : {0.1, 0.2, 0.3, 0.4, 0.5}) {
-    for (bool collusion : {false, true}) {
+    for (int variant = 0; variant < 3; ++variant) {
+      const bool collusion = variant > 0, one_operator = variant == 2;
       std::map<std::uint64_t, gpoc::sim::TrustStats> total;
       for (int k = 0; k < seeds; ++k) {
         Config c;
@@ -85,6 +86,7 @@ int sweep(std::uint64_t first_seed, int seeds, int workers, int tasks, bool json
         c.tasks = tasks;
         c.byzantine = f;
         c.strategies = {collusion ? Strategy::collude : Strategy::wrong};
+        c.colluders_one_operator = one_operator;
         c.trusts = trusts;
         c.dir = gpoc::sim::scratch_dir("sweep");
         Report r = gpoc::sim::run(c);
@@ -114,6 +116,7 @@ int sweep(std::uint64_t first_seed, int seeds, int workers, int tasks, bool json
                                                : 0;
         nlohmann::json row = {{"f", f},
                               {"collusion", collusion},
+                              {"one_operator", one_operator},
                               {"trust", t},
                               {"m", m},
                               {"tasks", a.tasks},
@@ -131,8 +134,11 @@ int sweep(std::uint64_t first_seed, int seeds, int workers, int tasks, bool json
               line, sizeof line,
               "| %.1f | %s | %llu | %d | %llu | %llu | %.4f | %.4f | %.4f | %.2f | %.1f | "
               "%llu |\n",
-              f, collusion ? "yes" : "no", static_cast<unsigned long long>(t), m,
-              static_cast<unsigned long long>(a.tasks),
+              f,
+              one_operator ? "one operator"
+              : collusion  ? "yes"
+                           : "no",
+              static_cast<unsigned long long>(t), m, static_cast<unsigned long long>(a.tasks),
               static_cast<unsigned long long>(a.committed_wrong), rate, analytic,
               1.0 / static_cast<double>(t), replicas, consensus_s,
               static_cast<unsigned long long>(a.failed));
@@ -171,9 +177,11 @@ int main(int argc, char** argv) {
   app.add_option("--workers", workers, "override the scenario's number of workers");
   app.add_option("--tasks", tasks, "override the scenario's number of tasks");
   app.add_option("--trace", trace, "with --seed: write one line per event to this file");
-  app.add_flag("--sweep", do_sweep,
-               "committed-wrong rate, replicas per task and time to consensus for byzantine "
-               "fractions 0.1-0.5, with and without collusion, at trust 2-1000 (a markdown table)");
+  app.add_flag(
+      "--sweep", do_sweep,
+      "committed-wrong rate, replicas per task and time to consensus for byzantine "
+      "fractions 0.1-0.5, without collusion, with collusion, and with the colluders under one "
+      "declared operator key, at trust 2-1000 (a markdown table)");
   app.add_option("--sweep-seeds", sweep_seeds, "seeds per sweep cell")->capture_default_str();
   app.add_flag("--json", json, "print JSON instead of text");
   CLI11_PARSE(app, argc, argv);

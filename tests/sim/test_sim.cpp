@@ -70,6 +70,29 @@ TEST_P(Scenario, InvariantsHold) {
   }
 }
 
+// The same colluding group, but declared under one operator key: the scheduler gives at most one
+// of them a replica of any task, and one score-0 vote never carries trust 3 or more. The same
+// seeds without the declaration let the group win tasks.
+TEST(Simulation, ColludersUnderOneOperatorNeverCommitAWrongResultFromTrustThree) {
+  std::uint64_t wrong_when_undeclared = 0;
+  for (std::uint64_t seed : {1u, 2u, 3u}) {
+    Config c;
+    ASSERT_TRUE(scenario("collude", seed, &c));
+    c.colluders_one_operator = true;
+    c.trusts = {3, 10};
+    c.dir = scratch_dir("collude-operator");
+    Report r = run(c);
+    ASSERT_TRUE(r.violations.empty()) << describe("collude", r);
+    EXPECT_EQ(r.committed_wrong, 0u) << describe("collude", r);
+    EXPECT_EQ(r.committed, 60u);
+    c.colluders_one_operator = false;
+    Report open = run(c);
+    ASSERT_TRUE(open.violations.empty()) << describe("collude", open);
+    wrong_when_undeclared += open.committed_wrong;
+  }
+  EXPECT_GT(wrong_when_undeclared, 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(FixedSeeds, Scenario,
                          ::testing::Combine(::testing::Values("honest", "wrong", "collude", "mixed",
                                                               "chaos"),
