@@ -488,7 +488,9 @@ void Simulation::worker_receive(Worker& w, const wire::Envelope& env) {
     case wire::Envelope::kAssignment: {
       const wire::Assignment& a = env.assignment();
       auto id = fixed_bytes<32>(a.task_id());
-      if (!id || w.tasks.count(*id) != 0) return;  // a duplicate
+      if (!id) return;
+      // As the reference worker does: every assignment runs, a repeated one included (after a
+      // scheduler restart the same task may come back as a new replica).
       auto spec = decode_task_spec(as_bytes(a.spec()));
       if (!spec.ok() || !a.input_inline()) return violation("an assignment the worker cannot read");
       WTask t;
@@ -498,13 +500,17 @@ void Simulation::worker_receive(Worker& w, const wire::Envelope& env) {
       if (!out.ok()) return violation("the kernel fails on an assigned input");
       t.output = std::move(out->data);
       if (w.strategy == Strategy::wrong) {
-        std::uint64_t noise = rng_.next() | 1;
-        for (int i = 0; i < 8; ++i) t.output[i] ^= static_cast<std::uint8_t>(noise >> (8 * i));
+        // Its own wrong answer, the same each time it runs this task.
+        Bytes tag(w.pub.begin(), w.pub.end());
+        tag.insert(tag.end(), id->begin(), id->end());
+        const Digest32 noise = sha256(tag);
+        for (std::size_t i = 0; i < 8; ++i)
+          t.output[i] = static_cast<std::uint8_t>(t.output[i] ^ noise[i] ^ (i == 0 ? 1 : 0));
       } else if (w.strategy == Strategy::collude) {
         t.output[0] ^= 0x5a;  // the group's agreed answer
       }
       t.digest = result_digest(t.output);
-      w.tasks.emplace(*id, std::move(t));
+      w.tasks[*id] = std::move(t);
       std::int64_t compute =
           static_cast<std::int64_t>(static_cast<double>(rng_.between(300, 2'000)) * w.speed);
       int idx = w.idx, inc = w.incarnation;
@@ -540,8 +546,9 @@ void Simulation::worker_receive(Worker& w, const wire::Envelope& env) {
     }
     case wire::Envelope::kError: {
       if (env.error().code() == wire::ERROR_NOT_REGISTERED && w.registered) {
-        w.registered = false;  // the scheduler restarted or declared us lost: register again
-        w.tasks.clear();
+        // The scheduler restarted or declared us lost: register again, keeping our results to
+        // reveal and upload when asked, as the reference worker does.
+        w.registered = false;
         worker_hello(w);
       }
       return;
