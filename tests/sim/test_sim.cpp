@@ -2,6 +2,8 @@
 // seed and the command that replays it exactly.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "gpoc/common/hex.hpp"
 #include "sim.hpp"
 
@@ -33,6 +35,9 @@ TEST(Simulation, SameSeedSameRunDifferentSeedDifferentRun) {
   c.trace_file = c.dir.string() + "-b.trace";
   Report b = run(c);
   c.trace_file.clear();
+  std::error_code ec;
+  std::filesystem::remove(c.dir.string() + "-a.trace", ec);
+  std::filesystem::remove(c.dir.string() + "-b.trace", ec);
   ASSERT_TRUE(a.violations.empty()) << describe("mixed", a);
   EXPECT_EQ(a.trace, b.trace);
   EXPECT_EQ(a.events, b.events);
