@@ -13,7 +13,7 @@
 #include <queue>
 #include <set>
 
-#include <google/protobuf/stubs/logging.h>
+#include <google/protobuf/stubs/logging.h>  // protobuf's SetLogHandler
 #include "gpoc/common/clock.hpp"
 #include "gpoc/common/hex.hpp"
 #include "gpoc/common/merkle.hpp"
@@ -240,6 +240,7 @@ class Simulation {
   void audit_ledger();
   void check_record(const verifier::TaskRecord& r, bool completed);
   void check_deadlines();
+  std::int64_t finish_by(std::int64_t final_deadline_ms) const;
   bool drained() const;
 
   struct Event {
@@ -878,12 +879,8 @@ void Simulation::check_record(const verifier::TaskRecord& r, bool completed) {
       violation("task " + name + " rewards a worker that copied its vote");
   }
   if (r.finished_ms > 0) {
-    std::int64_t limit = acc->second.final_deadline_ms + kDeadlineSlackMs;
-    for (const auto& [down, up] : downtime_) {
-      if (up >= acc->second.final_deadline_ms && down <= limit)
-        limit = std::max(limit, up + kDeadlineSlackMs);
-    }
-    if (r.finished_ms > limit) violation("task " + name + " finished after its final deadline");
+    if (r.finished_ms > finish_by(acc->second.final_deadline_ms))
+      violation("task " + name + " finished after its final deadline");
   }
   if (!completed) {
     ++report_.failure_reasons[r.reason];
@@ -928,17 +925,22 @@ void Simulation::check_record(const verifier::TaskRecord& r, bool completed) {
   }
 }
 
+// The latest a task may end: its final deadline plus tick and commit latency, pushed back by any
+// time the scheduler was down at or after the deadline (it fails the task when it comes back).
+std::int64_t Simulation::finish_by(std::int64_t final_deadline_ms) const {
+  std::int64_t limit = final_deadline_ms + kDeadlineSlackMs;
+  for (const auto& [down, up] : downtime_) {
+    if (up >= final_deadline_ms && down <= limit) limit = std::max(limit, up + kDeadlineSlackMs);
+  }
+  return limit;
+}
+
 void Simulation::check_deadlines() {
   const std::int64_t now = clock_.now_ms();
   if (!host_) return;
   for (const auto& [id, a] : accepted_) {
     if (a.final) continue;
-    std::int64_t limit = a.final_deadline_ms + kDeadlineSlackMs;
-    for (const auto& [down, up] : downtime_) {
-      if (up >= a.final_deadline_ms && down <= limit)
-        limit = std::max(limit, up + kDeadlineSlackMs);
-    }
-    if (now > limit) {
+    if (now > finish_by(a.final_deadline_ms)) {
       violation("task " + to_hex(id).substr(0, 12) + " still open past its final deadline");
       accepted_[id].final = true;  // once
       return;
