@@ -48,6 +48,9 @@ struct KernelInfo {
   std::vector<ParamSpec> params;
   std::uint64_t input_bytes_max = 0;
   std::uint64_t output_bytes_max = 0;  // a task whose output would be larger is rejected
+  // The certificate check (certificate.hpp) and its error bound in a sentence; empty when the
+  // kernel has none.
+  std::string certificate;
 };
 
 // Every built-in kernel, in a fixed order.
