@@ -10,18 +10,29 @@
 
 namespace gpoc::kernels::detail {
 
-// sha256 v1: digest i = SHA-256(record i), records packed back to back.
+// sha256 v1: digest i = SHA-256(record i), records packed back to back. One thread per record:
+// records of a task all have one length, so when it is a whole number of blocks the padding
+// block's schedule is computed once (make_sha256_records_body) and every record skips it.
 struct Sha256RecordsBody {
   const std::uint8_t* input;
   std::uint64_t record_bytes;
   std::uint8_t* output;  // records * 32 bytes
+  bool whole_blocks;     // record_bytes % 64 == 0: padding holds that padding block
+  Sha256PaddingSchedule padding;
 
   GPOC_HD void operator()(std::uint64_t i) const {
-    Sha256Body hash;
-    hash.update(input + i * record_bytes, record_bytes);
-    hash.finish(output + i * kSha256DigestBytes);
+    sha256_message(0, 0, input + i * record_bytes, record_bytes, whole_blocks ? &padding : nullptr,
+                   output + i * kSha256DigestBytes);
   }
 };
+
+inline Sha256RecordsBody make_sha256_records_body(const std::uint8_t* input,
+                                                  std::uint64_t record_bytes,
+                                                  std::uint8_t* output) {
+  Sha256RecordsBody body{input, record_bytes, output, record_bytes % kSha256BlockBytes == 0, {}};
+  if (body.whole_blocks) body.padding = sha256_padding_schedule(record_bytes);
+  return body;
+}
 
 // The result digest (RFC 6962 over 4096-byte leaves, as gpoc::result_digest) in two bodies that
 // run level by level: first every leaf hash, then each level of parents from the one below.
@@ -41,11 +52,9 @@ struct MerkleLeafBody {
   GPOC_HD void operator()(std::uint64_t i) const {
     const std::uint64_t offset = i * kMerkleLeafBytes;
     const std::uint64_t remaining = bytes - offset;
-    const std::uint8_t prefix = 0x00;
-    Sha256Body hash;
-    hash.update(&prefix, 1);
-    hash.update(data + offset, remaining < kMerkleLeafBytes ? remaining : kMerkleLeafBytes);
-    hash.finish(leaf_hashes + i * kSha256DigestBytes);
+    sha256_message(0x00, 1, data + offset,
+                   remaining < kMerkleLeafBytes ? remaining : kMerkleLeafBytes, nullptr,
+                   leaf_hashes + i * kSha256DigestBytes);
   }
 };
 

@@ -65,8 +65,52 @@ TEST(Sha256Body, PiecewiseUpdatesEqualOneShot) {
 TEST(Sha256RecordsBody, WritesEachRecordDigestInPlace) {
   const Bytes input = random_bytes(5 * 65, 11);
   Bytes output(5 * 32, detail::kPoisonByte);
-  detail::for_each_index(5, detail::Sha256RecordsBody{input.data(), 65, output.data()});
+  detail::for_each_index(5, detail::make_sha256_records_body(input.data(), 65, output.data()));
   EXPECT_EQ(output, testing::sha256_records_reference(input, 65));
+}
+
+// Record sizes on both sides of the padding boundaries, and every multiple of 64 up to 512
+// (those take the precomputed padding block), with enough records to reach unaligned starts
+// when the size is not a multiple of 4.
+TEST(Sha256RecordsBody, MatchesOpenSslForManyRecordSizes) {
+  std::vector<std::size_t> sizes = {1,  2,  3,  4,   5,   31,  32,  33,   55,   56,
+                                    57, 63, 65, 119, 120, 121, 127, 1000, 4096, 4097};
+  for (std::size_t s = 64; s <= 512; s += 64) sizes.push_back(s);
+  for (std::size_t record_bytes : sizes) {
+    const std::size_t records = 7;
+    const Bytes input = random_bytes(records * record_bytes, 3000 + record_bytes);
+    Bytes output(records * 32, detail::kPoisonByte);
+    detail::for_each_index(
+        records, detail::make_sha256_records_body(input.data(), record_bytes, output.data()));
+    ASSERT_EQ(output, testing::sha256_records_reference(input, record_bytes))
+        << "record_bytes " << record_bytes;
+  }
+}
+
+// The message routine at every offset modulo 4 (aligned word loads and the byte path), with and
+// without the one-byte prefix the Merkle leaves use, for every length up to 300 and around 4096.
+TEST(Sha256Message, MatchesOpenSslAtEveryAlignmentWithAndWithoutPrefix) {
+  std::vector<std::size_t> lengths;
+  for (std::size_t len = 0; len <= 300; ++len) lengths.push_back(len);
+  for (std::size_t len : {4031, 4032, 4033, 4094, 4095, 4096}) lengths.push_back(len);
+  const Bytes backing = random_bytes(4096 + 8, 17);
+  for (std::size_t shift = 0; shift < 4; ++shift) {
+    for (std::size_t len : lengths) {
+      const std::uint8_t* data = backing.data() + shift;
+      Digest32 out{};
+      detail::sha256_message(0, 0, data, len, nullptr, out.data());
+      ASSERT_EQ(out, sha256(ByteView(data, len))) << "shift " << shift << " length " << len;
+      const std::uint8_t prefix = 0x00;
+      detail::sha256_message(prefix, 1, data, len, nullptr, out.data());
+      ASSERT_EQ(out, sha256_concat({ByteView(&prefix, 1), ByteView(data, len)}))
+          << "prefixed, shift " << shift << " length " << len;
+      if (len % 64 == 0) {
+        const detail::Sha256PaddingSchedule pad = detail::sha256_padding_schedule(len);
+        detail::sha256_message(0, 0, data, len, &pad, out.data());
+        ASSERT_EQ(out, sha256(ByteView(data, len))) << "with padding schedule, length " << len;
+      }
+    }
+  }
 }
 
 TEST(MerkleBodies, OddLastNodeIsCarriedUpUnchanged) {
