@@ -33,6 +33,7 @@ void add_worker_command(CLI::App& app);
 void add_requester_commands(CLI::App& app);
 void add_ledger_command(CLI::App& app);
 void add_kernels_command(CLI::App& app);
+void add_check_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_account_command(CLI::App& app);
 void add_operator_command(CLI::App& app);

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   gpoc::cli::add_operator_command(app);
   gpoc::cli::add_ledger_command(app);
   gpoc::cli::add_kernels_command(app);
+  gpoc::cli::add_check_command(app);
   gpoc::cli::add_demo_command(app);
   try {
     app.parse(argc, argv);

@@ -41,6 +41,11 @@ SecretKey& SecretKey::operator=(SecretKey&& other) noexcept {
   return *this;
 }
 
+void random_fill(std::uint8_t* out, std::size_t size) {
+  crypto_init();
+  randombytes_buf(out, size);
+}
+
 SecretKey SecretKey::generate() {
   crypto_init();
   Bytes seed(crypto_sign_SEEDBYTES);

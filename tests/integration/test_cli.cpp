@@ -71,6 +71,31 @@ TEST_F(PoolTest, RequesterCommandsSubmitFollowAndFetch) {
   auto expect = kernels::make_cpu_backend()->run("sort_u32", 1, {}, input);
   ASSERT_TRUE(expect.ok());
   EXPECT_EQ(read_file(dir_ / "out.bin"), expect->data);
+
+  // The requester checks the fetched result itself with the kernel's certificate...
+  const std::vector<std::string> check = {
+      "check", "--kernel", "sort_u32", "--input", (dir_ / "in.bin").string(), "--output"};
+  std::vector<std::string> args = check;
+  args.push_back((dir_ / "out.bin").string());
+  args.push_back("--json");
+  auto [rc4, checked] = run_gpoc(dir_, args);
+  ASSERT_EQ(rc4, 0) << checked;
+  auto v = nlohmann::json::parse(checked);
+  EXPECT_EQ(v["passed"], true);
+  EXPECT_EQ(v["rounds"], 20);
+  EXPECT_LT(v["log2_false_accept"].get<double>(), -800);
+  // ...and a corrupted copy (one value replaced by its neighbour, still in order) fails, exit 2.
+  Bytes bad = expect->data;
+  std::copy(bad.begin() + 4000, bad.begin() + 4004, bad.begin() + 4004);
+  ASSERT_NE(bad, expect->data);
+  write_file(dir_ / "bad.bin", bad);
+  args = check;
+  args.push_back((dir_ / "bad.bin").string());
+  auto [rc5, failed] = run_gpoc(dir_, args);
+  EXPECT_EQ(rc5, 2) << failed;
+  EXPECT_NE(failed.find("FAILED: sorted+fingerprint: output is not a permutation"),
+            std::string::npos)
+      << failed;
 }
 
 TEST_F(PoolTest, BadInputGetsAClearErrorAndNothingIsCreated) {

@@ -42,6 +42,10 @@ class SecretKey {
   PublicKey pk_{};
 };
 
+// Fills out with unpredictable bytes from the operating system's generator (libsodium's
+// randombytes), e.g. a certificate check's seed.
+void random_fill(std::uint8_t* out, std::size_t size);
+
 [[nodiscard]] bool verify_signature(const PublicKey& key, ByteView message, const Signature& sig);
 
 // Key files: one line "gpoc-ed25519-v1 <seed hex> <public hex>\n", mode 0600. A missing file is
