@@ -6,6 +6,7 @@
 
 #include "gpoc/common/merkle.hpp"
 #include "kernel_bodies.hpp"
+#include "sorts_catalog.hpp"
 #include "task.hpp"
 
 namespace gpoc::kernels {
@@ -72,6 +73,9 @@ const std::vector<CatalogEntry>& catalog_entries() {
   static const std::vector<CatalogEntry> entries = {
       {detail::KernelKind::sha256, sha256_info()},
       {detail::KernelKind::sort_u32, sort_u32_info()},
+      {detail::KernelKind::sort_u64, detail::sort_u64_info(kTaskBytesMax)},
+      {detail::KernelKind::sort_kv_u64, detail::sort_kv_u64_info(kTaskBytesMax)},
+      {detail::KernelKind::histogram_u32, detail::histogram_u32_info(kTaskBytesMax)},
   };
   return entries;
 }
@@ -193,6 +197,9 @@ Result<std::uint64_t> output_bytes_for(const detail::Task& t) {
                                 " is not a multiple of 4 (little-endian u32 values)");
       }
       return t.input_bytes;
+    case detail::KernelKind::sort_u64: return detail::sort_u64_output_bytes(t);
+    case detail::KernelKind::sort_kv_u64: return detail::sort_kv_u64_output_bytes(t);
+    case detail::KernelKind::histogram_u32: return detail::histogram_u32_output_bytes(t);
   }
   return internal_error(id + ": no input rule for this kernel");
 }

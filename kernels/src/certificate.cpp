@@ -83,7 +83,12 @@ Result<CertificateVerdict> check_certificate(std::string_view id, std::uint32_t 
   switch (task.kind) {
     case detail::KernelKind::sort_u32:
       return detail::check_sort_certificate(task, input, output, rounds, seed);
+    case detail::KernelKind::sort_u64:
+      return detail::check_sort_u64_certificate(task, input, output, rounds, seed);
+    case detail::KernelKind::sort_kv_u64:
+      return detail::check_sort_kv_u64_certificate(task, input, output, rounds, seed);
     case detail::KernelKind::sha256: break;
+    case detail::KernelKind::histogram_u32: break;
   }
   return internal_error(task.info->id + ": certificate declared but not implemented");
 }

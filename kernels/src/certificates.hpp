@@ -60,5 +60,12 @@ inline std::uint64_t field_from_u64(std::uint64_t x) { return field_reduce(x); }
 // fingerprint prod(z - x_i) mod p at random z, false accept <= n/p per round.
 CertificateVerdict check_sort_certificate(const Task& task, ByteView input, ByteView output,
                                           std::uint32_t rounds, const CertificateSeed& seed);
+// sort_u64: the same with each value encoded into the field by a random s, <= (n+1)/p per round.
+CertificateVerdict check_sort_u64_certificate(const Task& task, ByteView input, ByteView output,
+                                              std::uint32_t rounds, const CertificateSeed& seed);
+// sort_kv_u64: keys in order, and equal multisets of (key, occurrence, value) triples, which
+// makes the output the stable sort; <= (n+1)/p per round.
+CertificateVerdict check_sort_kv_u64_certificate(const Task& task, ByteView input, ByteView output,
+                                                 std::uint32_t rounds, const CertificateSeed& seed);
 
 }  // namespace gpoc::kernels::detail

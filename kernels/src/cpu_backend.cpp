@@ -12,6 +12,7 @@
 #include "gpoc/common/merkle.hpp"
 #include "host_loop.hpp"
 #include "kernel_bodies.hpp"
+#include "sorts_host.hpp"
 #include "task.hpp"
 
 namespace gpoc::kernels {
@@ -76,6 +77,11 @@ void run_on_host(const detail::Task& task, ByteView input, std::uint8_t* output)
       return;
     }
     case detail::KernelKind::sort_u32: sort_u32_on_host(input, output); return;
+    case detail::KernelKind::sort_u64: detail::sort_u64_on_host(input, output); return;
+    case detail::KernelKind::sort_kv_u64: detail::sort_kv_u64_on_host(input, output); return;
+    case detail::KernelKind::histogram_u32:
+      detail::histogram_u32_on_host(task, input, output);
+      return;
   }
 }
 

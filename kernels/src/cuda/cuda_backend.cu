@@ -39,6 +39,16 @@ Status launch_kernel(const detail::Task& task, const DeviceBuffer& input,
     case detail::KernelKind::sort_u32:
       return detail::launch_sort_u32(input.as<const std::uint32_t>(), output.as<std::uint32_t>(),
                                      task.input_bytes / 4, stream);
+    case detail::KernelKind::sort_u64:
+      return detail::launch_sort_u64(input.as<const std::uint64_t>(), output.as<std::uint64_t>(),
+                                     task.input_bytes / 8, stream);
+    case detail::KernelKind::sort_kv_u64:
+      return detail::launch_sort_kv_u64(input.as<const std::uint64_t>(), output.as<std::uint64_t>(),
+                                        task.input_bytes / 16, stream);
+    case detail::KernelKind::histogram_u32:
+      return detail::launch_histogram_u32(input.as<const std::uint32_t>(), task.input_bytes / 4,
+                                          task.param("lower"), task.param("upper"),
+                                          task.param("bins"), output.as<std::uint64_t>(), stream);
   }
   return internal_error(task.info->id + ": the CUDA backend has no launcher for this kernel");
 }

@@ -20,6 +20,21 @@ Status launch_sha256_records(const std::uint8_t* input, std::uint64_t record_byt
 Status launch_sort_u32(const std::uint32_t* input, std::uint32_t* output, std::uint64_t count,
                        cudaStream_t stream);
 
+// sort_u64 v1: cub::DeviceRadixSort::SortKeys over all 64 bits. Blocks until the sort is done.
+Status launch_sort_u64(const std::uint64_t* input, std::uint64_t* output, std::uint64_t count,
+                       cudaStream_t stream);
+
+// sort_kv_u64 v1: count records of two words (key, value); a stable sort by key (split into key
+// and value arrays, cub::DeviceRadixSort::SortPairs, joined again). Blocks until it is done.
+Status launch_sort_kv_u64(const std::uint64_t* input, std::uint64_t* output, std::uint64_t count,
+                          cudaStream_t stream);
+
+// histogram_u32 v1: bins u64 counts of the values in [lower, upper) (sorts_bodies.hpp). Queued
+// on the stream; does not wait.
+Status launch_histogram_u32(const std::uint32_t* input, std::uint64_t count, std::uint64_t lower,
+                            std::uint64_t upper, std::uint64_t bins, std::uint64_t* output,
+                            cudaStream_t stream);
+
 // gpoc::result_digest of bytes already on the device; only the 32-byte root comes back.
 // Synchronizes the stream.
 Result<Digest32> device_result_digest(const std::uint8_t* data, std::uint64_t bytes,
