@@ -6,6 +6,7 @@
 
 #include "gpoc/common/merkle.hpp"
 #include "kernel_bodies.hpp"
+#include "mc_option.hpp"
 #include "task.hpp"
 
 namespace gpoc::kernels {
@@ -72,6 +73,7 @@ const std::vector<CatalogEntry>& catalog_entries() {
   static const std::vector<CatalogEntry> entries = {
       {detail::KernelKind::sha256, sha256_info()},
       {detail::KernelKind::sort_u32, sort_u32_info()},
+      {detail::KernelKind::mc_option, detail::mc_option_info()},
   };
   return entries;
 }
@@ -193,6 +195,7 @@ Result<std::uint64_t> output_bytes_for(const detail::Task& t) {
                                 " is not a multiple of 4 (little-endian u32 values)");
       }
       return t.input_bytes;
+    case detail::KernelKind::mc_option: return detail::mc_option_output_bytes(t);
   }
   return internal_error(id + ": no input rule for this kernel");
 }

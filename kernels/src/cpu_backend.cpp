@@ -12,6 +12,7 @@
 #include "gpoc/common/merkle.hpp"
 #include "host_loop.hpp"
 #include "kernel_bodies.hpp"
+#include "mc_option.hpp"
 #include "task.hpp"
 
 namespace gpoc::kernels {
@@ -72,6 +73,9 @@ void run_on_host(const detail::Task& task, ByteView input, std::uint8_t* output)
       return;
     }
     case detail::KernelKind::sort_u32: sort_u32_on_host(input, output); return;
+    case detail::KernelKind::mc_option:
+      detail::run_mc_option_on_host(input, task.param("paths"), task.param("seed"), output);
+      return;
   }
 }
 

@@ -39,6 +39,9 @@ Status launch_kernel(const detail::Task& task, const DeviceBuffer& input,
     case detail::KernelKind::sort_u32:
       return detail::launch_sort_u32(input.as<const std::uint32_t>(), output.as<std::uint32_t>(),
                                      task.input_bytes / 4, stream);
+    case detail::KernelKind::mc_option:
+      return detail::launch_mc_option(input.data(), task.input_bytes, task.param("paths"),
+                                      task.param("seed"), output.data(), stream);
   }
   return internal_error(task.info->id + ": the CUDA backend has no launcher for this kernel");
 }

@@ -20,6 +20,12 @@ Status launch_sha256_records(const std::uint8_t* input, std::uint64_t record_byt
 Status launch_sort_u32(const std::uint32_t* input, std::uint32_t* output, std::uint64_t count,
                        cudaStream_t stream);
 
+// mc_option v1 over input_bytes / 32 option records: one thread per chunk of paths, the pairwise
+// tree level by level, one thread per result. Blocks until done (its scratch memory is freed on
+// return).
+Status launch_mc_option(const std::uint8_t* input, std::uint64_t input_bytes, std::uint64_t paths,
+                        std::uint64_t seed, std::uint8_t* output, cudaStream_t stream);
+
 // gpoc::result_digest of bytes already on the device; only the 32-byte root comes back.
 // Synchronizes the stream.
 Result<Digest32> device_result_digest(const std::uint8_t* data, std::uint64_t bytes,

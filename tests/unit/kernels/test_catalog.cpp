@@ -10,9 +10,10 @@ namespace {
 
 TEST(Catalog, ListsTheBuiltInKernelsAsExact) {
   const std::vector<KernelInfo>& catalog = kernel_catalog();
-  ASSERT_EQ(catalog.size(), 2u);
+  ASSERT_EQ(catalog.size(), 3u);
   EXPECT_EQ(catalog[0].id, "sha256");
   EXPECT_EQ(catalog[1].id, "sort_u32");
+  EXPECT_EQ(catalog[2].id, "mc_option");
   for (const KernelInfo& k : catalog) {
     EXPECT_EQ(k.version, 1u);
     EXPECT_EQ(k.determinism, Determinism::exact) << k.id;
@@ -79,7 +80,8 @@ Status rejection(std::string_view id, std::uint32_t version, const Params& param
 TEST(ValidateTask, RejectsUnknownKernelsAndVersions) {
   Status s = rejection("sha512", 1, {}, 64);
   EXPECT_EQ(s.code(), ErrorCode::not_found);
-  EXPECT_EQ(s.message(), "unknown kernel \"sha512\" (known kernels: sha256 v1, sort_u32 v1)");
+  EXPECT_EQ(s.message(),
+            "unknown kernel \"sha512\" (known kernels: sha256 v1, sort_u32 v1, mc_option v1)");
   s = rejection("sha256", 2, {}, 64);
   EXPECT_EQ(s.code(), ErrorCode::not_found);
   EXPECT_EQ(s.message(), "kernel \"sha256\" has no version 2 (available: sha256 v1)");
