@@ -454,6 +454,42 @@ TYPED_TEST(McOptionConformance, ReductionTreeMatchesAnIndependentSplit) {
   }
 }
 
+// 131 options (not a multiple of any launch size) with random parameters, kinds and step counts:
+// each result is its own option's, drawn from its own stream, to the bit.
+TYPED_TEST(McOptionConformance, ManyOptionsEachMatchTheirOwnReference) {
+  std::mt19937 rng(31);
+  std::uniform_real_distribution<float> unit(0.0f, 1.0f);
+  std::vector<OptionRecord> records;
+  for (int i = 0; i < 131; ++i) {
+    const auto type = static_cast<std::uint32_t>(rng() % 4);
+    const std::uint32_t steps = type < 2 ? 1 : 1 + static_cast<std::uint32_t>(rng() % 40);
+    records.push_back({type, steps, 50 + 100 * unit(rng), 50 + 100 * unit(rng),
+                       0.1f * unit(rng) - 0.02f, 0.6f * unit(rng), 0.1f + 3 * unit(rng), 0});
+  }
+  const std::vector<OptionResult> r = this->run(records, 300, 12345);
+  for (std::uint32_t i = 0; i < records.size(); ++i) {
+    const OptionResult ref = reference_by_split(records[i], i, 300, 12345);
+    ASSERT_EQ(std::bit_cast<std::uint64_t>(r[i].price), std::bit_cast<std::uint64_t>(ref.price))
+        << "option " << i;
+    ASSERT_EQ(std::bit_cast<std::uint64_t>(r[i].error), std::bit_cast<std::uint64_t>(ref.error))
+        << "option " << i;
+  }
+}
+
+// More options than one pass holds (2^22 chunk sums, one chunk each here): the results on both
+// sides of the pass boundary are still each option's own.
+TYPED_TEST(McOptionConformance, ManyOptionsSpanSeveralPasses) {
+  const std::size_t options = detail::kMcBatchSumsMax + 3;
+  const OptionRecord call = european(true, 100, 50, 0.05f, 0.2f, 1);  // pays on every path
+  const std::vector<OptionResult> r = this->run(std::vector<OptionRecord>(options, call), 1, 6);
+  for (std::size_t i : {std::size_t{0}, options - 4, options - 3, options - 1}) {
+    const OptionResult ref = reference_by_split(call, static_cast<std::uint32_t>(i), 1, 6);
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(r[i].price), std::bit_cast<std::uint64_t>(ref.price))
+        << "option " << i;
+  }
+  EXPECT_NE(r[options - 1].price, r[options - 2].price);  // different streams
+}
+
 TYPED_TEST(McOptionConformance, PathCountsThatAreNotChunkMultiplesPriceCorrectly) {
   const OptionRecord call = european(true, 100, 100, 0.05f, 0.2f, 1);
   for (std::uint64_t paths : {1u, 255u, 257u, 1000003u}) {
