@@ -6,6 +6,7 @@
 
 #include "gpoc/common/merkle.hpp"
 #include "kernel_bodies.hpp"
+#include "mc_option.hpp"
 #include "sorts_catalog.hpp"
 #include "task.hpp"
 
@@ -76,6 +77,7 @@ const std::vector<CatalogEntry>& catalog_entries() {
       {detail::KernelKind::sort_u64, detail::sort_u64_info(kTaskBytesMax)},
       {detail::KernelKind::sort_kv_u64, detail::sort_kv_u64_info(kTaskBytesMax)},
       {detail::KernelKind::histogram_u32, detail::histogram_u32_info(kTaskBytesMax)},
+      {detail::KernelKind::mc_option, detail::mc_option_info()},
   };
   return entries;
 }
@@ -200,6 +202,7 @@ Result<std::uint64_t> output_bytes_for(const detail::Task& t) {
     case detail::KernelKind::sort_u64: return detail::sort_u64_output_bytes(t);
     case detail::KernelKind::sort_kv_u64: return detail::sort_kv_u64_output_bytes(t);
     case detail::KernelKind::histogram_u32: return detail::histogram_u32_output_bytes(t);
+    case detail::KernelKind::mc_option: return detail::mc_option_output_bytes(t);
   }
   return internal_error(id + ": no input rule for this kernel");
 }

@@ -12,6 +12,7 @@
 #include "gpoc/common/merkle.hpp"
 #include "host_loop.hpp"
 #include "kernel_bodies.hpp"
+#include "mc_option.hpp"
 #include "sorts_host.hpp"
 #include "task.hpp"
 
@@ -81,6 +82,9 @@ void run_on_host(const detail::Task& task, ByteView input, std::uint8_t* output)
     case detail::KernelKind::sort_kv_u64: detail::sort_kv_u64_on_host(input, output); return;
     case detail::KernelKind::histogram_u32:
       detail::histogram_u32_on_host(task, input, output);
+      return;
+    case detail::KernelKind::mc_option:
+      detail::run_mc_option_on_host(input, task.param("paths"), task.param("seed"), output);
       return;
   }
 }

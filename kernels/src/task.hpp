@@ -14,7 +14,7 @@ namespace gpoc::kernels::detail {
 
 // One per built-in kernel; each backend switches over it, so a kernel added to the catalog but
 // not to a backend is a compiler warning (-Wswitch) rather than a run-time surprise.
-enum class KernelKind { sha256, sort_u32, sort_u64, sort_kv_u64, histogram_u32 };
+enum class KernelKind { sha256, sort_u32, sort_u64, sort_kv_u64, histogram_u32, mc_option };
 
 // Written over an output buffer before a kernel runs: an element the kernel forgot to write
 // shows up as a wrong byte in the conformance tests rather than as a plausible zero.

@@ -49,6 +49,9 @@ Status launch_kernel(const detail::Task& task, const DeviceBuffer& input,
       return detail::launch_histogram_u32(input.as<const std::uint32_t>(), task.input_bytes / 4,
                                           task.param("lower"), task.param("upper"),
                                           task.param("bins"), output.as<std::uint64_t>(), stream);
+    case detail::KernelKind::mc_option:
+      return detail::launch_mc_option(input.data(), task.input_bytes, task.param("paths"),
+                                      task.param("seed"), output.data(), stream);
   }
   return internal_error(task.info->id + ": the CUDA backend has no launcher for this kernel");
 }

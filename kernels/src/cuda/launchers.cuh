@@ -34,6 +34,11 @@ Status launch_sort_kv_u64(const std::uint64_t* input, std::uint64_t* output, std
 Status launch_histogram_u32(const std::uint32_t* input, std::uint64_t count, std::uint64_t lower,
                             std::uint64_t upper, std::uint64_t bins, std::uint64_t* output,
                             cudaStream_t stream);
+// mc_option v1 over input_bytes / 32 option records: one thread per chunk of paths, the pairwise
+// tree level by level, one thread per result. Blocks until done (its scratch memory is freed on
+// return).
+Status launch_mc_option(const std::uint8_t* input, std::uint64_t input_bytes, std::uint64_t paths,
+                        std::uint64_t seed, std::uint8_t* output, cudaStream_t stream);
 
 // gpoc::result_digest of bytes already on the device; only the 32-byte root comes back.
 // Synchronizes the stream.
