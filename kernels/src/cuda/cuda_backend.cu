@@ -45,10 +45,11 @@ Status launch_kernel(const detail::Task& task, const DeviceBuffer& input,
 
 class CudaBackend final : public Backend {
  public:
-  CudaBackend(int ordinal, DeviceDescription device, std::string sm)
+  // execution_class: "cuda-sm90x132-cuda13.0", architecture, SM count and toolkit.
+  CudaBackend(int ordinal, DeviceDescription device, std::string execution_class)
       : ordinal_(ordinal),
         device_(std::move(device)),
-        execution_class_("cuda-" + sm + "-cuda" + toolkit_version()) {}
+        execution_class_(std::move(execution_class)) {}
 
   std::string_view name() const override { return "cuda"; }
   std::string execution_class() const override { return execution_class_; }
@@ -173,10 +174,22 @@ Result<std::unique_ptr<Backend>> make_cuda_backend(int device_ordinal) {
   Result<DeviceDescription> device = describe_device(device_ordinal, count);
   if (!device.ok()) return unavailable(device.status().message());
   GPOC_RETURN_IF_ERROR(check_kernel_image(device_ordinal, device.value()));
+  int sm_count = 0;
+  const cudaError_t sm_err =
+      cudaDeviceGetAttribute(&sm_count, cudaDevAttrMultiProcessorCount, device_ordinal);
+  if (sm_err != cudaSuccess) {
+    (void)cudaGetLastError();
+    return unavailable("CUDA device " + std::to_string(device_ordinal) +
+                       ": cannot read its SM count: " + cuda_error_text(sm_err));
+  }
+  // cuBLAS promises identical bits only on the same architecture with the same number of SMs
+  // (H100 SXM 132, H100 PCIe 114), so both are part of the class.
   std::string sm = "sm" + device->compute_capability;
   sm.erase(sm.find('.'), 1);
-  return std::unique_ptr<Backend>(
-      std::make_unique<CudaBackend>(device_ordinal, std::move(device).value(), std::move(sm)));
+  std::string execution_class =
+      "cuda-" + sm + "x" + std::to_string(sm_count) + "-cuda" + toolkit_version();
+  return std::unique_ptr<Backend>(std::make_unique<CudaBackend>(
+      device_ordinal, std::move(device).value(), std::move(execution_class)));
 }
 
 }  // namespace gpoc::kernels

@@ -86,7 +86,9 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string_view name() const = 0;        // "cpu" or "cuda"
-  virtual std::string execution_class() const = 0;  // "cpu-x86_64"; "cuda-sm90-cuda13.0"
+  // "cpu-x86_64"; "cuda-sm90x132-cuda13.0" (architecture, SM count, toolkit): cuBLAS promises
+  // identical bits only on GPUs with the same architecture and number of SMs.
+  virtual std::string execution_class() const = 0;
   virtual DeviceDescription device() const = 0;
   // Validates the task (validate_task), then runs it. The digest is computed where the output
   // lives: on the GPU for CUDA, with OpenSSL on the CPU. A kernel failure is an error Status,
