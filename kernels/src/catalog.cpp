@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "gemm.hpp"
 #include "gpoc/common/merkle.hpp"
 #include "kernel_bodies.hpp"
 #include "task.hpp"
@@ -72,6 +73,8 @@ const std::vector<CatalogEntry>& catalog_entries() {
   static const std::vector<CatalogEntry> entries = {
       {detail::KernelKind::sha256, sha256_info()},
       {detail::KernelKind::sort_u32, sort_u32_info()},
+      {detail::KernelKind::gemm_i8, detail::gemm_i8_info()},
+      {detail::KernelKind::gemm_f32, detail::gemm_f32_info()},
   };
   return entries;
 }
@@ -193,6 +196,8 @@ Result<std::uint64_t> output_bytes_for(const detail::Task& t) {
                                 " is not a multiple of 4 (little-endian u32 values)");
       }
       return t.input_bytes;
+    case detail::KernelKind::gemm_i8:
+    case detail::KernelKind::gemm_f32: return detail::gemm_output_bytes(t);
   }
   return internal_error(id + ": no input rule for this kernel");
 }
@@ -262,6 +267,12 @@ Result<Task> check_task(std::string_view id, std::uint32_t version, const Params
                               "; split the data across several tasks");
   }
   return task;
+}
+
+std::optional<KernelKind> find_kind(std::string_view id, std::uint32_t version) {
+  const CatalogEntry* entry = find_entry(id, version);
+  if (entry == nullptr) return std::nullopt;
+  return entry->kind;
 }
 
 }  // namespace detail

@@ -1,9 +1,12 @@
 // The CUDA backend: copies the input to the device, runs the kernel's launcher, digests the output
 // where it lives and copies it back. Built only when nvcc is found (GPOC_HAVE_CUDA).
 #include <mutex>
+#include <optional>
 #include <string>
 
+#include "../gemm.hpp"
 #include "../task.hpp"
+#include "cublas_library.hpp"
 #include "device_memory.cuh"
 #include "launchers.cuh"
 
@@ -39,8 +42,35 @@ Status launch_kernel(const detail::Task& task, const DeviceBuffer& input,
     case detail::KernelKind::sort_u32:
       return detail::launch_sort_u32(input.as<const std::uint32_t>(), output.as<std::uint32_t>(),
                                      task.input_bytes / 4, stream);
+    case detail::KernelKind::gemm_i8: {
+      const detail::GemmShape s = detail::gemm_shape(task);
+      const std::int8_t* a = input.as<const std::int8_t>();
+      return detail::launch_gemm_i8(a, a + s.m * s.k, output.as<std::int32_t>(), s.m, s.n, s.k,
+                                    stream);
+    }
+    case detail::KernelKind::gemm_f32: {
+      const detail::GemmShape s = detail::gemm_shape(task);
+      const float* a = input.as<const float>();
+      return detail::launch_gemm_f32(a, a + s.m * s.k, output.as<float>(), s.m, s.n, s.k, stream);
+    }
   }
   return internal_error(task.info->id + ": the CUDA backend has no launcher for this kernel");
+}
+
+// What a kernel needs on this backend beyond the device: cuBLAS, loaded at run time, for gemm_f32.
+// Not a device failure, so the backend stays usable for every other kernel.
+Status kernel_available(detail::KernelKind kind, std::string_view id) {
+  switch (kind) {
+    case detail::KernelKind::sha256:
+    case detail::KernelKind::sort_u32:
+    case detail::KernelKind::gemm_i8: return ok_status();
+    case detail::KernelKind::gemm_f32: {
+      Result<std::string> cublas = detail::cublas_library();
+      if (cublas.ok()) return ok_status();
+      return unavailable(std::string(id) + ": " + cublas.status().message());
+    }
+  }
+  return ok_status();
 }
 
 class CudaBackend final : public Backend {
@@ -55,9 +85,15 @@ class CudaBackend final : public Backend {
   std::string execution_class() const override { return execution_class_; }
   DeviceDescription device() const override { return device_; }
 
+  bool supports(std::string_view id, std::uint32_t version) const override {
+    const std::optional<detail::KernelKind> kind = detail::find_kind(id, version);
+    return kind.has_value() && kernel_available(*kind, id).ok();
+  }
+
   Result<KernelOutput> run(std::string_view id, std::uint32_t version, const Params& params,
                            ByteView input) override {
     GPOC_ASSIGN_OR_RETURN(detail::Task task, detail::check_task(id, version, params, input.size()));
+    GPOC_RETURN_IF_ERROR(kernel_available(task.kind, task.info->id));  // before noting_loss
     GPOC_RETURN_IF_ERROR(usable());
     return noting_loss(run_on_device(task, input));
   }

@@ -8,14 +8,16 @@
 namespace gpoc::kernels {
 namespace {
 
-TEST(Catalog, ListsTheBuiltInKernelsAsExact) {
+TEST(Catalog, ListsTheBuiltInKernelsAndTheirDeterminism) {
   const std::vector<KernelInfo>& catalog = kernel_catalog();
-  ASSERT_EQ(catalog.size(), 2u);
+  ASSERT_EQ(catalog.size(), 4u);
   EXPECT_EQ(catalog[0].id, "sha256");
   EXPECT_EQ(catalog[1].id, "sort_u32");
+  EXPECT_EQ(catalog[2].id, "gemm_i8");
+  EXPECT_EQ(catalog[3].id, "gemm_f32");
   for (const KernelInfo& k : catalog) {
     EXPECT_EQ(k.version, 1u);
-    EXPECT_EQ(k.determinism, Determinism::exact) << k.id;
+    EXPECT_EQ(k.determinism, k.id == "gemm_f32" ? Determinism::arch : Determinism::exact) << k.id;
     EXPECT_FALSE(k.summary.empty()) << k.id;
     EXPECT_FALSE(k.input_layout.empty()) << k.id;
     EXPECT_FALSE(k.output_layout.empty()) << k.id;
@@ -79,7 +81,9 @@ Status rejection(std::string_view id, std::uint32_t version, const Params& param
 TEST(ValidateTask, RejectsUnknownKernelsAndVersions) {
   Status s = rejection("sha512", 1, {}, 64);
   EXPECT_EQ(s.code(), ErrorCode::not_found);
-  EXPECT_EQ(s.message(), "unknown kernel \"sha512\" (known kernels: sha256 v1, sort_u32 v1)");
+  EXPECT_EQ(s.message(),
+            "unknown kernel \"sha512\" (known kernels: sha256 v1, sort_u32 v1, gemm_i8 v1, "
+            "gemm_f32 v1)");
   s = rejection("sha256", 2, {}, 64);
   EXPECT_EQ(s.code(), ErrorCode::not_found);
   EXPECT_EQ(s.message(), "kernel \"sha256\" has no version 2 (available: sha256 v1)");
