@@ -83,9 +83,11 @@ Result<CertificateVerdict> check_certificate(std::string_view id, std::uint32_t 
   switch (task.kind) {
     case detail::KernelKind::sort_u32:
       return detail::check_sort_certificate(task, input, output, rounds, seed);
-    case detail::KernelKind::sha256:
     case detail::KernelKind::gemm_i8:
-    case detail::KernelKind::gemm_f32: break;
+      return detail::check_gemm_i8_certificate(task, input, output, rounds, seed);
+    case detail::KernelKind::gemm_f32:
+      return detail::check_gemm_f32_certificate(task, input, output, rounds, seed);
+    case detail::KernelKind::sha256: break;
   }
   return internal_error(task.info->id + ": certificate declared but not implemented");
 }

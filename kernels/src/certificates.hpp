@@ -61,4 +61,14 @@ inline std::uint64_t field_from_u64(std::uint64_t x) { return field_reduce(x); }
 CertificateVerdict check_sort_certificate(const Task& task, ByteView input, ByteView output,
                                           std::uint32_t rounds, const CertificateSeed& seed);
 
+// The gemm certificates (certificate_gemm.cpp): Freivalds' check A (B r) = C r with r in
+// {0,1}^n, exact in 64-bit integers for gemm_i8, in double within a per-row rounding bound for
+// gemm_f32 (an error for inputs that bound cannot cover: inf, NaN, or products near the float
+// range). A wrong C passes one round with probability <= 1/2.
+CertificateVerdict check_gemm_i8_certificate(const Task& task, ByteView input, ByteView output,
+                                             std::uint32_t rounds, const CertificateSeed& seed);
+Result<CertificateVerdict> check_gemm_f32_certificate(const Task& task, ByteView input,
+                                                      ByteView output, std::uint32_t rounds,
+                                                      const CertificateSeed& seed);
+
 }  // namespace gpoc::kernels::detail

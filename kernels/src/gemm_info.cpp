@@ -48,7 +48,9 @@ KernelInfo gemm_i8_info() {
       .params = gemm_params(),
       .input_bytes_max = kGemmBytesMax,
       .output_bytes_max = kGemmBytesMax,
-      .certificate = {},
+      .certificate =
+          "Freivalds: for a random r in {0,1}^n, A (B r) equals C r, computed exactly in 64-bit "
+          "integers; a wrong C passes one round with probability at most 1/2",
   };
 }
 
@@ -73,7 +75,13 @@ KernelInfo gemm_f32_info() {
       .params = gemm_params(),
       .input_bytes_max = kGemmBytesMax,
       .output_bytes_max = kGemmBytesMax,
-      .certificate = {},
+      .certificate =
+          "Freivalds in double: for a random r in {0,1}^n, y = A (B r) and z = C r; passes iff "
+          "|y_i - z_i| <= tau_i = 2(k+2) 2^-24 (|A| |B| 1)_i + n k 2^-149 for every row i. Any "
+          "float summation order (and underflow) keeps an honest C within tau_i; a C with an "
+          "entry (i, j) off from the exact product by more than 2 tau_i passes one round with "
+          "probability at most 1/2; a C holding inf or NaN fails. Needs finite inputs with every "
+          "(|A| |B| 1)_i <= 2^127",
   };
 }
 

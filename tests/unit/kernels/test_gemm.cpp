@@ -245,6 +245,7 @@ TEST(GemmCatalog, DeclaresShapeParametersAndDeterminism) {
     }
     EXPECT_NE(k->output_layout.find("little-endian"), std::string::npos);
     EXPECT_NE(k->input_layout.find("row-major"), std::string::npos);
+    EXPECT_FALSE(k->certificate.empty());
   }
   EXPECT_EQ(find_kernel("gemm_i8", 1)->determinism, Determinism::exact);
   EXPECT_NE(find_kernel("gemm_i8", 1)->output_layout.find("131071"), std::string::npos);
