@@ -65,6 +65,22 @@ std::string position(std::uint64_t i, std::uint64_t j) {
   return "[" + std::to_string(i) + "][" + std::to_string(j) + "]";
 }
 
+// sum of x[j] * y[j] in double over four interleaved partial sums (so that it vectorises without
+// reassociation flags). The order is fixed by this code, and its rounding is far inside tau's
+// margin; every checker running it computes the same value.
+template <typename X, typename Y>
+double dot(const X* x, const Y* y, std::uint64_t n) {
+  double partial[4] = {0, 0, 0, 0};
+  std::uint64_t j = 0;
+  for (; j + 4 <= n; j += 4) {
+    for (std::uint64_t lane = 0; lane < 4; ++lane) {
+      partial[lane] += static_cast<double>(x[j + lane]) * static_cast<double>(y[j + lane]);
+    }
+  }
+  for (; j < n; ++j) partial[0] += static_cast<double>(x[j]) * static_cast<double>(y[j]);
+  return (partial[0] + partial[1]) + (partial[2] + partial[3]);
+}
+
 std::string number(double x) {
   char text[32];
   std::snprintf(text, sizeof text, "%.9g", x);
@@ -191,17 +207,13 @@ Result<CertificateVerdict> check_gemm_f32_certificate(const Task& task, ByteView
     const std::vector<std::uint8_t> r = random_selector(seed, task.info->id, round, s.n);
     for (std::uint64_t j = 0; j < s.n; ++j) r_values[j] = r[j];
     for (std::uint64_t p = 0; p < s.k; ++p) {
-      double sum = 0;
-      for (std::uint64_t j = 0; j < s.n; ++j) sum += double{f.b[p * s.n + j]} * r_values[j];
-      br[p] = sum;
+      br[p] = dot(f.b.data() + p * s.n, r_values.data(), s.n);
     }
     for (std::uint64_t i = 0; i < s.m; ++i) {
-      double y = 0;
-      for (std::uint64_t p = 0; p < s.k; ++p) y += double{f.a[i * s.k + p]} * br[p];
+      const double y = dot(f.a.data() + i * s.k, br.data(), s.k);
       const std::uint8_t* c_bytes = output.data() + 4 * i * s.n;
       for (std::uint64_t j = 0; j < s.n; ++j) c_row[j] = load_le_f32(c_bytes + 4 * j);
-      double z = 0;
-      for (std::uint64_t j = 0; j < s.n; ++j) z += c_row[j] * r_values[j];
+      const double z = dot(c_row.data(), r_values.data(), s.n);
       const double difference = std::fabs(y - z);
       if (!(difference <= tau[i])) {
         return failed("row " + std::to_string(i) + ": |A (B r) - C r| = " + number(difference) +
