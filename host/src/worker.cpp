@@ -243,8 +243,11 @@ void Worker::Impl::on_message(const wire::Envelope& env) {
       r->mutable_device()->set_memory_bytes(dev.memory_bytes);
       r->mutable_device()->set_compute_capability(dev.compute_capability);
       r->mutable_device()->set_count(dev.count);
-      for (const auto& k : kernels::kernel_catalog())
-        r->add_kernels(k.id + "@" + std::to_string(k.version));
+      for (const auto& k : kernels::kernel_catalog()) {
+        // A CUDA worker without cuBLAS cannot run gemm_f32: it must not be assigned one.
+        if (backend->supports(k.id, k.version))
+          r->add_kernels(k.id + "@" + std::to_string(k.version));
+      }
       r->set_slots(cfg.slots);
       if (operator_cert) {
         r->set_operator_key(operator_cert->operator_key.data(), 32);

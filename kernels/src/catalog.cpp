@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "gemm.hpp"
 #include "gpoc/common/merkle.hpp"
 #include "kernel_bodies.hpp"
 #include "mc_option.hpp"
@@ -78,6 +79,8 @@ const std::vector<CatalogEntry>& catalog_entries() {
       {detail::KernelKind::sort_kv_u64, detail::sort_kv_u64_info(kTaskBytesMax)},
       {detail::KernelKind::histogram_u32, detail::histogram_u32_info(kTaskBytesMax)},
       {detail::KernelKind::mc_option, detail::mc_option_info()},
+      {detail::KernelKind::gemm_i8, detail::gemm_i8_info()},
+      {detail::KernelKind::gemm_f32, detail::gemm_f32_info()},
   };
   return entries;
 }
@@ -203,6 +206,8 @@ Result<std::uint64_t> output_bytes_for(const detail::Task& t) {
     case detail::KernelKind::sort_kv_u64: return detail::sort_kv_u64_output_bytes(t);
     case detail::KernelKind::histogram_u32: return detail::histogram_u32_output_bytes(t);
     case detail::KernelKind::mc_option: return detail::mc_option_output_bytes(t);
+    case detail::KernelKind::gemm_i8:
+    case detail::KernelKind::gemm_f32: return detail::gemm_output_bytes(t);
   }
   return internal_error(id + ": no input rule for this kernel");
 }
@@ -272,6 +277,12 @@ Result<Task> check_task(std::string_view id, std::uint32_t version, const Params
                               "; split the data across several tasks");
   }
   return task;
+}
+
+std::optional<KernelKind> find_kind(std::string_view id, std::uint32_t version) {
+  const CatalogEntry* entry = find_entry(id, version);
+  if (entry == nullptr) return std::nullopt;
+  return entry->kind;
 }
 
 }  // namespace detail

@@ -87,6 +87,10 @@ Result<CertificateVerdict> check_certificate(std::string_view id, std::uint32_t 
       return detail::check_sort_u64_certificate(task, input, output, rounds, seed);
     case detail::KernelKind::sort_kv_u64:
       return detail::check_sort_kv_u64_certificate(task, input, output, rounds, seed);
+    case detail::KernelKind::gemm_i8:
+      return detail::check_gemm_i8_certificate(task, input, output, rounds, seed);
+    case detail::KernelKind::gemm_f32:
+      return detail::check_gemm_f32_certificate(task, input, output, rounds, seed);
     case detail::KernelKind::sha256: break;
     case detail::KernelKind::histogram_u32:
     case detail::KernelKind::mc_option: break;

@@ -68,4 +68,14 @@ CertificateVerdict check_sort_u64_certificate(const Task& task, ByteView input, 
 CertificateVerdict check_sort_kv_u64_certificate(const Task& task, ByteView input, ByteView output,
                                                  std::uint32_t rounds, const CertificateSeed& seed);
 
+// The gemm certificates (certificate_gemm.cpp): Freivalds' check A (B r) = C r with r in
+// {0,1}^n, exact in 64-bit integers for gemm_i8, in double within a per-row rounding bound for
+// gemm_f32 (an error for inputs that bound cannot cover: inf, NaN, or products near the float
+// range). A wrong C passes one round with probability <= 1/2.
+CertificateVerdict check_gemm_i8_certificate(const Task& task, ByteView input, ByteView output,
+                                             std::uint32_t rounds, const CertificateSeed& seed);
+Result<CertificateVerdict> check_gemm_f32_certificate(const Task& task, ByteView input,
+                                                      ByteView output, std::uint32_t rounds,
+                                                      const CertificateSeed& seed);
+
 }  // namespace gpoc::kernels::detail

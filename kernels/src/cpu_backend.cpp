@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "gemm.hpp"
 #include "gpoc/common/merkle.hpp"
 #include "host_loop.hpp"
 #include "kernel_bodies.hpp"
@@ -86,6 +87,12 @@ void run_on_host(const detail::Task& task, ByteView input, std::uint8_t* output)
     case detail::KernelKind::mc_option:
       detail::run_mc_option_on_host(input, task.param("paths"), task.param("seed"), output);
       return;
+    case detail::KernelKind::gemm_i8:
+      detail::gemm_i8_on_host(detail::gemm_shape(task), input, output);
+      return;
+    case detail::KernelKind::gemm_f32:
+      detail::gemm_f32_on_host(detail::gemm_shape(task), input, output);
+      return;
   }
 }
 
@@ -93,6 +100,11 @@ class CpuBackend final : public Backend {
  public:
   std::string_view name() const override { return "cpu"; }
   std::string execution_class() const override { return "cpu-" + std::string(host_arch()); }
+
+  // Every kernel in the catalog runs on the CPU.
+  bool supports(std::string_view id, std::uint32_t version) const override {
+    return find_kernel(id, version) != nullptr;
+  }
 
   DeviceDescription device() const override {
     return {.backend = "cpu",

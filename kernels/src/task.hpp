@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -14,7 +15,16 @@ namespace gpoc::kernels::detail {
 
 // One per built-in kernel; each backend switches over it, so a kernel added to the catalog but
 // not to a backend is a compiler warning (-Wswitch) rather than a run-time surprise.
-enum class KernelKind { sha256, sort_u32, sort_u64, sort_kv_u64, histogram_u32, mc_option };
+enum class KernelKind {
+  sha256,
+  sort_u32,
+  sort_u64,
+  sort_kv_u64,
+  histogram_u32,
+  mc_option,
+  gemm_i8,
+  gemm_f32,
+};
 
 // Written over an output buffer before a kernel runs: an element the kernel forgot to write
 // shows up as a wrong byte in the conformance tests rather than as a plausible zero.
@@ -33,5 +43,8 @@ struct Task {
 
 Result<Task> check_task(std::string_view id, std::uint32_t version, const Params& params,
                         std::uint64_t input_bytes);
+
+// The kind of a catalog kernel; nullopt when no kernel has this id and version.
+std::optional<KernelKind> find_kind(std::string_view id, std::uint32_t version);
 
 }  // namespace gpoc::kernels::detail

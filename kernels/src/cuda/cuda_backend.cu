@@ -1,9 +1,12 @@
 // The CUDA backend: copies the input to the device, runs the kernel's launcher, digests the output
 // where it lives and copies it back. Built only when nvcc is found (GPOC_HAVE_CUDA).
 #include <mutex>
+#include <optional>
 #include <string>
 
+#include "../gemm.hpp"
 #include "../task.hpp"
+#include "cublas_library.hpp"
 #include "device_memory.cuh"
 #include "launchers.cuh"
 
@@ -52,24 +55,62 @@ Status launch_kernel(const detail::Task& task, const DeviceBuffer& input,
     case detail::KernelKind::mc_option:
       return detail::launch_mc_option(input.data(), task.input_bytes, task.param("paths"),
                                       task.param("seed"), output.data(), stream);
+    case detail::KernelKind::gemm_i8: {
+      const detail::GemmShape s = detail::gemm_shape(task);
+      const std::int8_t* a = input.as<const std::int8_t>();
+      return detail::launch_gemm_i8(a, a + s.m * s.k, output.as<std::int32_t>(), s.m, s.n, s.k,
+                                    stream);
+    }
+    case detail::KernelKind::gemm_f32: {
+      const detail::GemmShape s = detail::gemm_shape(task);
+      const float* a = input.as<const float>();
+      return detail::launch_gemm_f32(a, a + s.m * s.k, output.as<float>(), s.m, s.n, s.k, stream);
+    }
   }
   return internal_error(task.info->id + ": the CUDA backend has no launcher for this kernel");
 }
 
+// What a kernel needs on this backend beyond the device: cuBLAS, loaded at run time, for gemm_f32.
+// Not a device failure, so the backend stays usable for every other kernel.
+Status kernel_available(detail::KernelKind kind, std::string_view id) {
+  switch (kind) {
+    case detail::KernelKind::sha256:
+    case detail::KernelKind::sort_u32:
+    case detail::KernelKind::sort_u64:
+    case detail::KernelKind::sort_kv_u64:
+    case detail::KernelKind::histogram_u32:
+    case detail::KernelKind::mc_option:
+    case detail::KernelKind::gemm_i8: return ok_status();
+    case detail::KernelKind::gemm_f32: {
+      Result<std::string> cublas = detail::cublas_library();
+      if (cublas.ok()) return ok_status();
+      return unavailable(std::string(id) + ": " + cublas.status().message());
+    }
+  }
+  return ok_status();
+}
+
 class CudaBackend final : public Backend {
  public:
-  CudaBackend(int ordinal, DeviceDescription device, std::string sm)
+  // execution_class: "cuda-sm90x132-cuda13.0", architecture, SM count and toolkit.
+  CudaBackend(int ordinal, DeviceDescription device, std::string execution_class)
       : ordinal_(ordinal),
         device_(std::move(device)),
-        execution_class_("cuda-" + sm + "-cuda" + toolkit_version()) {}
+        execution_class_(std::move(execution_class)) {}
 
   std::string_view name() const override { return "cuda"; }
   std::string execution_class() const override { return execution_class_; }
   DeviceDescription device() const override { return device_; }
 
+  bool supports(std::string_view id, std::uint32_t version) const override {
+    const std::optional<detail::KernelKind> kind = detail::find_kind(id, version);
+    return kind.has_value() && kernel_available(*kind, id).ok();
+  }
+
   Result<KernelOutput> run(std::string_view id, std::uint32_t version, const Params& params,
                            ByteView input) override {
     GPOC_ASSIGN_OR_RETURN(detail::Task task, detail::check_task(id, version, params, input.size()));
+    GPOC_RETURN_IF_ERROR(kernel_available(task.kind, task.info->id));  // before noting_loss
     GPOC_RETURN_IF_ERROR(usable());
     return noting_loss(run_on_device(task, input));
   }
@@ -186,10 +227,22 @@ Result<std::unique_ptr<Backend>> make_cuda_backend(int device_ordinal) {
   Result<DeviceDescription> device = describe_device(device_ordinal, count);
   if (!device.ok()) return unavailable(device.status().message());
   GPOC_RETURN_IF_ERROR(check_kernel_image(device_ordinal, device.value()));
+  int sm_count = 0;
+  const cudaError_t sm_err =
+      cudaDeviceGetAttribute(&sm_count, cudaDevAttrMultiProcessorCount, device_ordinal);
+  if (sm_err != cudaSuccess) {
+    (void)cudaGetLastError();
+    return unavailable("CUDA device " + std::to_string(device_ordinal) +
+                       ": cannot read its SM count: " + cuda_error_text(sm_err));
+  }
+  // cuBLAS promises identical bits only on the same architecture with the same number of SMs
+  // (H100 SXM 132, H100 PCIe 114), so both are part of the class.
   std::string sm = "sm" + device->compute_capability;
   sm.erase(sm.find('.'), 1);
-  return std::unique_ptr<Backend>(
-      std::make_unique<CudaBackend>(device_ordinal, std::move(device).value(), std::move(sm)));
+  std::string execution_class =
+      "cuda-" + sm + "x" + std::to_string(sm_count) + "-cuda" + toolkit_version();
+  return std::unique_ptr<Backend>(std::make_unique<CudaBackend>(
+      device_ordinal, std::move(device).value(), std::move(execution_class)));
 }
 
 }  // namespace gpoc::kernels

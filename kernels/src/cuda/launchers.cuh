@@ -40,6 +40,15 @@ Status launch_histogram_u32(const std::uint32_t* input, std::uint64_t count, std
 Status launch_mc_option(const std::uint8_t* input, std::uint64_t input_bytes, std::uint64_t paths,
                         std::uint64_t seed, std::uint8_t* output, cudaStream_t stream);
 
+// gemm_i8 v1: C (m x n, int32) = A (m x k) B (k x n), int8, all row-major, on tensor cores.
+Status launch_gemm_i8(const std::int8_t* a, const std::int8_t* b, std::int32_t* c, std::uint64_t m,
+                      std::uint64_t n, std::uint64_t k, cudaStream_t stream);
+
+// gemm_f32 v1: C = A B in float, row-major, through cuBLAS SGEMM (pedantic math, a workspace of
+// its own). Blocks until done. `unavailable` naming the library when cuBLAS cannot be loaded.
+Status launch_gemm_f32(const float* a, const float* b, float* c, std::uint64_t m, std::uint64_t n,
+                       std::uint64_t k, cudaStream_t stream);
+
 // gpoc::result_digest of bytes already on the device; only the 32-byte root comes back.
 // Synchronizes the stream.
 Result<Digest32> device_result_digest(const std::uint8_t* data, std::uint64_t bytes,

@@ -4,6 +4,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -92,9 +93,14 @@ class FakeScheduler : public ::testing::Test {
               sig.begin());
     EXPECT_TRUE(verify_signature(worker_->key(), as_bytes(reg.env.register_().statement()), sig));
     EXPECT_EQ(reg.env.register_().slots(), 3u);
-    bool lists_sha = false;
-    for (const auto& k : reg.env.register_().kernels()) lists_sha |= k == "sha256@1";
-    EXPECT_TRUE(lists_sha);
+    // A CPU worker advertises every catalog kernel (backends that cannot run one leave it out).
+    const std::vector<std::string> listed(reg.env.register_().kernels().begin(),
+                                          reg.env.register_().kernels().end());
+    std::vector<std::string> catalog;
+    for (const auto& k : kernels::kernel_catalog())
+      catalog.push_back(k.id + "@" + std::to_string(k.version));
+    EXPECT_EQ(listed, catalog);
+    EXPECT_NE(std::find(listed.begin(), listed.end(), "sha256@1"), listed.end());
     wire::Envelope ok;
     ok.mutable_registered()->set_pool_id(pool_.public_key().data(), 32);
     ok.mutable_registered()->set_heartbeat_interval_ms(100);

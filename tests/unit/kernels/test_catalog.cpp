@@ -13,7 +13,8 @@ TEST(Catalog, ListsTheBuiltInKernelsWithTheirDeterminismClass) {
   const std::vector<std::pair<std::string, Determinism>> expected = {
       {"sha256", Determinism::exact},        {"sort_u32", Determinism::exact},
       {"sort_u64", Determinism::exact},      {"sort_kv_u64", Determinism::exact},
-      {"histogram_u32", Determinism::exact}, {"mc_option", Determinism::exact}};
+      {"histogram_u32", Determinism::exact}, {"mc_option", Determinism::exact},
+      {"gemm_i8", Determinism::exact},       {"gemm_f32", Determinism::arch}};
   ASSERT_EQ(catalog.size(), expected.size());
   for (std::size_t i = 0; i < expected.size(); ++i) {
     EXPECT_EQ(catalog[i].id, expected[i].first);
@@ -86,7 +87,7 @@ TEST(ValidateTask, RejectsUnknownKernelsAndVersions) {
   EXPECT_EQ(s.code(), ErrorCode::not_found);
   EXPECT_EQ(s.message(),
             "unknown kernel \"sha512\" (known kernels: sha256 v1, sort_u32 v1, sort_u64 v1, "
-            "sort_kv_u64 v1, histogram_u32 v1, mc_option v1)");
+            "sort_kv_u64 v1, histogram_u32 v1, mc_option v1, gemm_i8 v1, gemm_f32 v1)");
   s = rejection("sha256", 2, {}, 64);
   EXPECT_EQ(s.code(), ErrorCode::not_found);
   EXPECT_EQ(s.message(), "kernel \"sha256\" has no version 2 (available: sha256 v1)");
@@ -96,7 +97,13 @@ TEST(ValidateTask, CutsLongUserSuppliedNamesShortInMessages) {
   const std::string id(10000, 'x');
   Status s = rejection(id, 1, {}, 64);
   EXPECT_EQ(s.message().rfind("unknown kernel \"" + std::string(64, 'x') + "...\" (known", 0), 0u);
-  EXPECT_LT(s.message().size(), 200u);
+  // The 64 characters kept, the quotes and ellipsis, and the list of known kernels.
+  EXPECT_LT(s.message().size(),
+            100u + std::string_view("(known kernels: )").size() +
+                std::string("sha256 v1, sort_u32 v1, sort_u64 v1, sort_kv_u64 v1, "
+                            "histogram_u32 v1, mc_option v1, gemm_i8 v1, "
+                            "gemm_f32 v1")
+                    .size());
 }
 
 TEST(ValidateTask, RejectsInputsThatAreNotWholeRecords) {

@@ -33,13 +33,24 @@ bool is_major_minor(std::string_view s) {
          is_made_of(s.substr(dot + 1), kDigits);
 }
 
-// "cuda-sm90-cuda13.0": GPU architecture and toolkit.
+// "cuda-sm90x132-cuda13.0": GPU architecture, SM count and toolkit.
 bool is_cuda_execution_class(std::string_view s) {
   if (!s.starts_with("cuda-sm")) return false;
   s.remove_prefix(7);
+  const std::size_t x = s.find('x');
   const std::size_t dash = s.find("-cuda");
-  return dash != std::string_view::npos && is_made_of(s.substr(0, dash), kDigits) &&
-         is_major_minor(s.substr(dash + 5));
+  return x != std::string_view::npos && dash != std::string_view::npos && x < dash &&
+         is_made_of(s.substr(0, x), kDigits) &&
+         is_made_of(s.substr(x + 1, dash - x - 1), kDigits) && is_major_minor(s.substr(dash + 5));
+}
+
+TEST(ExecutionClass, CudaClassNamesArchitectureSmCountAndToolkit) {
+  EXPECT_TRUE(is_cuda_execution_class("cuda-sm90x132-cuda13.0"));
+  EXPECT_TRUE(is_cuda_execution_class("cuda-sm90x114-cuda13.0"));
+  EXPECT_FALSE(is_cuda_execution_class("cuda-sm90-cuda13.0"));  // no SM count
+  EXPECT_FALSE(is_cuda_execution_class("cuda-sm90x-cuda13.0"));
+  EXPECT_FALSE(is_cuda_execution_class("cuda-smx132-cuda13.0"));
+  EXPECT_FALSE(is_cuda_execution_class("cuda-sm90x132-cuda13"));
 }
 
 TYPED_TEST(KernelConformance, DescribesItself) {

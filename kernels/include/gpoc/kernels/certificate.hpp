@@ -34,8 +34,10 @@ struct CertificateVerdict {
 bool has_certificate(std::string_view id, std::uint32_t version);
 
 // Checks output against input for one task. rounds must be in [1, 64]. An invalid task (the same
-// rules as validate_task), a kernel without a certificate or a bad rounds value is an error; an
-// output that is wrong in any way (including the wrong size) is a verdict with passed = false.
+// rules as validate_task), a kernel without a certificate or a bad rounds value is an error, and
+// so is an input the check cannot cover (gemm_f32 with inf, NaN or products near the float
+// range: failed_precondition); an output that is wrong in any way (including the wrong size) is a
+// verdict with passed = false.
 Result<CertificateVerdict> check_certificate(std::string_view id, std::uint32_t version,
                                              const Params& params, ByteView input, ByteView output,
                                              std::uint32_t rounds, const CertificateSeed& seed);

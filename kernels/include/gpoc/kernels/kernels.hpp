@@ -1,8 +1,9 @@
 // The kernel catalog and the backends that run it. This header compiles with g++ alone: the CUDA
 // backend hides behind the Backend interface, so callers never see a CUDA type.
 //
-// Every built-in kernel is determinism class `exact`: its output bytes are identical on the CPU
-// backend and on every GPU, so replicas on different hardware vote on one digest.
+// Most built-in kernels are determinism class `exact`: their output bytes are identical on the CPU
+// backend and on every GPU, so replicas on different hardware vote on one digest. A kernel of class
+// `arch` (gemm_f32) is identical only within one execution class, which workers report.
 #pragma once
 
 #include <cstdint>
@@ -85,9 +86,14 @@ struct KernelOutput {
 class Backend {
  public:
   virtual ~Backend() = default;
-  virtual std::string_view name() const = 0;        // "cpu" or "cuda"
-  virtual std::string execution_class() const = 0;  // "cpu-x86_64"; "cuda-sm90-cuda13.0"
+  virtual std::string_view name() const = 0;  // "cpu" or "cuda"
+  // "cpu-x86_64"; "cuda-sm90x132-cuda13.0" (architecture, SM count, toolkit): cuBLAS promises
+  // identical bits only on GPUs with the same architecture and number of SMs.
+  virtual std::string execution_class() const = 0;
   virtual DeviceDescription device() const = 0;
+  // True when this backend can run the catalog kernel (the CPU runs all of them; the CUDA backend
+  // runs gemm_f32 only when cuBLAS could be loaded). A worker advertises only these kernels.
+  virtual bool supports(std::string_view id, std::uint32_t version) const = 0;
   // Validates the task (validate_task), then runs it. The digest is computed where the output
   // lives: on the GPU for CUDA, with OpenSSL on the CPU. A kernel failure is an error Status,
   // never output.
