@@ -43,18 +43,6 @@ void fill_f32(float* p, std::size_t count, std::uint64_t seed) {
   GPOC_BENCH_CUDA(cudaDeviceSynchronize());
 }
 
-class BenchStream {
- public:
-  BenchStream() { GPOC_BENCH_CUDA(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking)); }
-  ~BenchStream() { (void)cudaStreamDestroy(stream_); }
-  BenchStream(const BenchStream&) = delete;
-  BenchStream& operator=(const BenchStream&) = delete;
-  cudaStream_t get() const { return stream_; }
-
- private:
-  cudaStream_t stream_ = nullptr;
-};
-
 void set_ops(benchmark::State& state, std::uint64_t n) {
   const double ops = 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
   state.counters["ops_per_s"] = benchmark::Counter(ops * static_cast<double>(state.iterations()),

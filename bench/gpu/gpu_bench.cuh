@@ -59,6 +59,19 @@ class DeviceBytes {
   std::size_t bytes_ = 0;
 };
 
+// A non-blocking stream for one benchmark, destroyed on scope exit.
+class BenchStream {
+ public:
+  BenchStream() { GPOC_BENCH_CUDA(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking)); }
+  ~BenchStream() { (void)cudaStreamDestroy(stream_); }
+  BenchStream(const BenchStream&) = delete;
+  BenchStream& operator=(const BenchStream&) = delete;
+  cudaStream_t get() const { return stream_; }
+
+ private:
+  cudaStream_t stream_{};
+};
+
 // Times one iteration on a stream with events and hands the time to Google Benchmark.
 class EventTimer {
  public:

@@ -21,18 +21,6 @@ using kernels::detail::launch_histogram_u32;
 using kernels::detail::launch_sort_kv_u64;
 using kernels::detail::launch_sort_u64;
 
-class BenchStream {
- public:
-  BenchStream() { GPOC_BENCH_CUDA(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking)); }
-  ~BenchStream() { (void)cudaStreamDestroy(stream_); }
-  BenchStream(const BenchStream&) = delete;
-  BenchStream& operator=(const BenchStream&) = delete;
-  cudaStream_t get() const { return stream_; }
-
- private:
-  cudaStream_t stream_{};
-};
-
 // Skips the benchmark (with the figures) when the device lacks the memory it needs.
 bool have_memory(benchmark::State& state, std::size_t bytes) {
   std::size_t free_bytes = 0, total_bytes = 0;
