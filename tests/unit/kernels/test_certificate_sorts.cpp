@@ -18,32 +18,16 @@
 namespace gpoc::kernels {
 namespace {
 
+using testing::encode_records;
+using testing::encode_u64_le;
+using testing::Record;
+
 constexpr std::uint64_t kP = (std::uint64_t{1} << 61) - 1;
 
 CertificateSeed seed_of(std::uint8_t b) {
   CertificateSeed s{};
   s.fill(b);
   return s;
-}
-
-Bytes encode_u64_le(const std::vector<std::uint64_t>& values) {
-  ByteWriter w(values.size() * 8);
-  for (std::uint64_t v : values) w.u64(v);
-  return std::move(w).take();
-}
-
-struct Record {
-  std::uint64_t key;
-  std::uint64_t value;
-};
-
-Bytes encode_records(const std::vector<Record>& records) {
-  ByteWriter w(records.size() * 16);
-  for (const Record& r : records) {
-    w.u64(r.key);
-    w.u64(r.value);
-  }
-  return std::move(w).take();
 }
 
 CertificateVerdict check(std::string_view id, const Bytes& in, const Bytes& out,

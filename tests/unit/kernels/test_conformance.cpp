@@ -18,6 +18,7 @@ namespace {
 using testing::encode_u32_le;
 using testing::random_bytes;
 using testing::sha256_records_reference;
+using testing::u32_pattern;
 
 TYPED_TEST_SUITE(KernelConformance, Backends, BackendName);
 
@@ -134,28 +135,11 @@ TYPED_TEST(KernelConformance, EmptyInputGivesEmptyOutputAndTheEmptyDigest) {
   }
 }
 
-// Full-range values, heavy duplicates, the extremes, and already (reverse) sorted inputs.
-std::vector<std::uint32_t> sort_input(std::size_t count, int pattern, std::uint64_t seed) {
-  std::mt19937 rng(static_cast<std::uint32_t>(seed));
-  std::vector<std::uint32_t> v(count);
-  for (std::uint32_t& x : v) x = static_cast<std::uint32_t>(rng());
-  if (pattern == 1) {
-    for (std::uint32_t& x : v) x %= 7;
-  } else if (pattern == 2) {
-    for (std::size_t i = 0; i < count; i += 3) v[i] = (i % 2 == 0) ? 0u : 0xffffffffu;
-  } else if (pattern == 3) {
-    std::sort(v.begin(), v.end());
-  } else if (pattern == 4) {
-    std::sort(v.rbegin(), v.rend());
-  }
-  return v;
-}
-
 TYPED_TEST(KernelConformance, SortMatchesStdSort) {
   for (std::size_t count : {0, 1, 2, 1023, 4097, 100003}) {
-    for (int pattern = 0; pattern < 5; ++pattern) {
+    for (int pattern = 0; pattern < testing::kU32Patterns; ++pattern) {
       SCOPED_TRACE("count=" + std::to_string(count) + " pattern=" + std::to_string(pattern));
-      std::vector<std::uint32_t> values = sort_input(count, pattern, count * 31 + pattern);
+      std::vector<std::uint32_t> values = u32_pattern(count, pattern, count * 31 + pattern);
       const Bytes input = encode_u32_le(values);
       std::sort(values.begin(), values.end());
       ASSERT_EQ(this->run_ok("sort_u32", {}, input), encode_u32_le(values));

@@ -22,7 +22,11 @@
 namespace gpoc::kernels {
 namespace {
 
+using testing::encode_records;
 using testing::encode_u32_le;
+using testing::encode_u64_le;
+using testing::Record;
+using testing::u32_pattern;
 
 __extension__ using u128 = unsigned __int128;
 
@@ -44,12 +48,6 @@ class SortsConformance : public KernelConformance<Maker> {
   }
 };
 TYPED_TEST_SUITE(SortsConformance, Backends, BackendName);
-
-Bytes encode_u64_le(const std::vector<std::uint64_t>& values) {
-  ByteWriter w(values.size() * 8);
-  for (std::uint64_t v : values) w.u64(v);
-  return std::move(w).take();
-}
 
 // Patterns: 0 random over the full range, 1 heavy duplicates, 2 the extremes (0 and max) mixed
 // in, 3 already sorted, 4 reverse sorted.
@@ -107,20 +105,6 @@ TYPED_TEST(SortsConformance, SortU64ReadsAndWritesLittleEndian) {
 }
 
 // --- sort_kv_u64 ---
-
-struct Record {
-  std::uint64_t key;
-  std::uint64_t value;
-};
-
-Bytes encode_records(const std::vector<Record>& records) {
-  ByteWriter w(records.size() * 16);
-  for (const Record& r : records) {
-    w.u64(r.key);
-    w.u64(r.value);
-  }
-  return std::move(w).take();
-}
 
 // The stable order without std::stable_sort: sort the input positions by (key, position).
 std::vector<Record> stable_sorted(const std::vector<Record>& records) {
@@ -282,29 +266,13 @@ Params histogram_params(std::uint64_t bins, std::uint64_t lower, std::uint64_t u
           {"upper", std::to_string(upper)}};
 }
 
-std::vector<std::uint32_t> u32_values(std::size_t count, int pattern, std::uint64_t seed) {
-  std::vector<std::uint32_t> v(count);
-  std::mt19937 rng(static_cast<std::uint32_t>(seed));
-  for (std::uint32_t& x : v) x = static_cast<std::uint32_t>(rng());
-  if (pattern == 1) {
-    for (std::uint32_t& x : v) x %= 5;
-  } else if (pattern == 2) {
-    for (std::size_t i = 0; i < count; i += 3) v[i] = (i % 2 == 0) ? 0u : 0xffffffffu;
-  } else if (pattern == 3) {
-    std::sort(v.begin(), v.end());
-  } else if (pattern == 4) {
-    std::sort(v.rbegin(), v.rend());
-  }
-  return v;
-}
-
 TYPED_TEST(SortsConformance, HistogramMatchesACountingLoop) {
   for (std::uint64_t bins : {1, 7, 256, 65536}) {
     for (std::size_t count : kSizes) {
       for (int pattern = 0; pattern < kPatterns; ++pattern) {
         SCOPED_TRACE("bins=" + std::to_string(bins) + " count=" + std::to_string(count) +
                      " pattern=" + std::to_string(pattern));
-        const std::vector<std::uint32_t> values = u32_values(count, pattern, count + bins);
+        const std::vector<std::uint32_t> values = u32_pattern(count, pattern, count + bins);
         ASSERT_EQ(
             this->run_ok("histogram_u32", {{"bins", std::to_string(bins)}}, encode_u32_le(values)),
             histogram_reference(values, bins));
@@ -316,7 +284,7 @@ TYPED_TEST(SortsConformance, HistogramMatchesACountingLoop) {
 // The most bins, and the bin counts on both sides of 12288 (where the CUDA kernel moves its
 // counters from shared to global memory).
 TYPED_TEST(SortsConformance, HistogramWithManyBins) {
-  std::vector<std::uint32_t> values = u32_values(1000, 0, 5);
+  std::vector<std::uint32_t> values = u32_pattern(1000, 0, 5);
   for (std::uint32_t i = 0; i < 200; ++i) values.push_back(i * 7919u % 20000u);  // small values
   for (std::uint64_t bins : {12287, 12288, 12289, 16777216}) {
     for (std::uint64_t upper : {std::uint64_t{20000}, std::uint64_t{1} << 24, kTwoTo32}) {
@@ -347,7 +315,7 @@ TYPED_TEST(SortsConformance, HistogramCountsOnlyLowerUpToUpper) {
                                      {1, kTwoTo32 - 1},
                                      {3000000000, 3000000001}};
   for (const Range& range : ranges) {
-    std::vector<std::uint32_t> values = u32_values(4097, 0, range.lower + 3);
+    std::vector<std::uint32_t> values = u32_pattern(4097, 0, range.lower + 3);
     for (std::uint64_t edge : {range.lower - 1, range.lower, range.upper - 1, range.upper}) {
       if (edge < kTwoTo32) values.push_back(static_cast<std::uint32_t>(edge));
     }
