@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <vector>
 
 #include "gpoc/kernels/certificate.hpp"
@@ -40,6 +41,40 @@ TEST(Certificate, KernelsSayWhetherTheyHaveOne) {
   EXPECT_FALSE(has_certificate("no_such_kernel", 1));
   for (const KernelInfo& k : kernel_catalog()) {
     EXPECT_EQ(has_certificate(k.id, k.version), !k.certificate.empty()) << k.id;
+  }
+}
+
+// A kernel whose catalog entry describes a certificate runs one (a verdict, here a failure on a
+// wrong-size output), and every other kernel says it has none: the two cannot drift apart.
+TEST(Certificate, TheCatalogAndTheChecksAgree) {
+  // A small valid task for each kernel: parameters and input size.
+  const std::map<std::string, std::pair<Params, std::size_t>> tasks = {
+      {"sha256", {{}, 0}},
+      {"sort_u32", {{}, 8}},
+      {"sort_u64", {{}, 16}},
+      {"sort_kv_u64", {{}, 32}},
+      {"histogram_u32", {{{"bins", "1"}}, 8}},
+      {"mc_option", {{{"paths", "1"}}, 0}},
+      {"gemm_i8", {{{"k", "1"}, {"m", "1"}, {"n", "1"}}, 2}},
+      {"gemm_f32", {{{"k", "1"}, {"m", "1"}, {"n", "1"}}, 8}},
+  };
+  for (const KernelInfo& k : kernel_catalog()) {
+    SCOPED_TRACE(k.id);
+    auto it = tasks.find(k.id);
+    ASSERT_NE(it, tasks.end()) << "add a small task for this kernel to the table above";
+    const Bytes input(it->second.second, 0);
+    const Bytes wrong_size_output(3, 0);
+    Result<CertificateVerdict> v = check_certificate(k.id, k.version, it->second.first, input,
+                                                     wrong_size_output, 1, seed_of(2));
+    if (k.certificate.empty()) {
+      ASSERT_FALSE(v.ok());
+      EXPECT_EQ(v.status().code(), ErrorCode::failed_precondition);
+      EXPECT_EQ(v.status().message(), k.id + " v1 has no certificate check");
+    } else {
+      ASSERT_TRUE(v.ok()) << v.status().to_string();
+      EXPECT_FALSE(v->passed);
+      EXPECT_FALSE(v->reason.empty());
+    }
   }
 }
 
