@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -31,8 +32,7 @@ std::vector<Interval> clip_and_merge(std::vector<Interval> in, std::int64_t begi
 std::vector<Interval> below_quorum(const std::vector<std::vector<Interval>>& up,
                                    std::uint32_t min_up, std::int64_t begin, std::int64_t end);
 
-// ---- availability: time slices
-// -------------------------------------------------------------------
+// ---- availability: time slices ----------------------------------------------------------------
 struct SliceCount {
   std::uint64_t good = 0;
   std::uint64_t bad = 0;       // down for the whole slice
@@ -45,17 +45,18 @@ struct SliceCount {
 SliceCount count_slices(std::int64_t begin, std::int64_t end, std::int64_t slice_ms,
                         const std::vector<Interval>& down, const std::vector<Interval>& maintenance,
                         const std::vector<Interval>& unobserved);
-// good * kRatioScale / (good + bad), floored; nullopt when no slice was observed.
+// good * kRatioScale / total, floored (128-bit intermediate); nullopt when total is 0. good must
+// not exceed total.
 std::optional<std::int64_t> ratio_sli(std::uint64_t good, std::uint64_t total);
 
-// ---- latency: histogram with buckets at the thresholds
-// -------------------------------------------- Bucket i counts values <= bounds[i] (and >
-// bounds[i-1]); one more bucket counts the rest. The SLO target is always one of the bounds, so
-// "p99 <= target" is decided exactly by the counts.
+// ---- latency: histogram with buckets at the thresholds ----------------------------------------
+// Bucket i counts values <= bounds[i] (and > bounds[i-1]); one more bucket counts the rest. The SLO
+// target is always one of the bounds, so "p99 <= target" is decided exactly by the counts.
 class LatencyHistogram {
  public:
-  // bounds: strictly increasing, positive. default_bounds(target) gives 1, 2, 5, 10, ... 60 000 ms
-  // plus the target.
+  // bounds: positive, at least one; the constructor sorts them and drops duplicates.
+  // default_bounds(target) gives 1, 2, 5, 10, ... 60 000 ms plus the target (positive). A negative
+  // value (a clock step) counts in the first bucket.
   explicit LatencyHistogram(std::vector<std::int64_t> bounds);
   static std::vector<std::int64_t> default_bounds(std::int64_t target_ms);
   void add(std::int64_t ms);
@@ -76,16 +77,26 @@ class LatencyHistogram {
   std::int64_t max_ = 0;
 };
 
-// ---- evidence
-// -------------------------------------------------------------------------------------- The
-// canonical bytes a period's SLI was computed from, hashed into the ledger's settle entry:
+// ---- evidence ----------------------------------------------------------------------------------
+// The canonical bytes a period's SLI was computed from, hashed into the ledger's settle entry:
 // availability: the merged down intervals, the excluded intervals and the slice counts; on-time:
 // each task id with its verdict; latency: the bucket bounds and counts. Anyone holding the same
 // observations recomputes the same hash.
+//
+// Layout (little-endian, packed; docs/PROTOCOL.md "SLA evidence"):
+//   "gpoc.sla.evidence.v1" (20 bytes, no length)  sla_id (32)  period u32
+//   then one section per call, in call order, each opening with its type byte:
+//   0x01 intervals  label_len u8, label bytes, count u32, count x (begin_ms i64, end_ms i64)
+//   0x02 task       task_id (32), good u8 (0 or 1)
+//   0x03 histogram  n u32 (bounds), n x bound i64, (n + 1) x count u64, max_seen i64
+//   0x04 counts     good u64, total u64
+// An i64 is written as its two's-complement u64. Intervals are written as given: pass them merged
+// (clip_and_merge) so equal observations give equal bytes.
+inline constexpr std::string_view kEvidenceTag = "gpoc.sla.evidence.v1";
 class Evidence {
  public:
   explicit Evidence(const SlaId& id, std::uint32_t period);
-  void intervals(std::string_view label, const std::vector<Interval>& v);
+  void intervals(std::string_view label, const std::vector<Interval>& v);  // label <= 255 bytes
   void task(const Digest32& task_id, bool good);
   void histogram(const LatencyHistogram& h);
   void counts(std::uint64_t good, std::uint64_t total);
@@ -96,11 +107,12 @@ class Evidence {
   ByteWriter w_;
 };
 
-// ---- error budget and burn-rate alerts (Google SRE workbook, sloth)
-// -------------------------------- Budget = 1 - target over the period. Burn rate over a window =
-// bad fraction in the window / (1 - target). Four alerts; the windows are those of a 30-day SLO
-// (1h/5m, 6h/30m, 1d/2h, 3d/6h) scaled to the SLA's period length, and never shorter than one
-// slice.
+// ---- error budget and burn-rate alerts (Google SRE workbook, sloth) ----------------------------
+// Budget = 1 - target over the period. Burn rate over a window = bad fraction in the window /
+// (1 - target). Four alerts; the windows are those of a 30-day SLO (1h/5m, 6h/30m, 1d/2h, 3d/6h)
+// scaled to the SLA's period length (floored to the millisecond), never shorter than one slice,
+// and the long window never shorter than the short one. The factors do not scale: a factor is
+// budget share x period / long window, and both scale together.
 enum class AlertSeverity : std::uint8_t { page = 1, ticket = 2 };
 struct BurnAlert {
   std::string_view name;  // "fast-page", "slow-page", "fast-ticket", "slow-ticket"
@@ -112,11 +124,21 @@ struct BurnAlert {
 std::array<BurnAlert, 4> burn_alerts(std::int64_t period_ms, std::int64_t slice_ms);
 
 // Events of one SLI for one provider, as (time, good, bad) counts: one per slice for availability,
-// one per task for on-time completion and latency. Keeps what the longest window needs.
+// one per task for on-time completion and latency.
+//
+// Memory is bounded: events are summed into buckets of resolution_ms() (about the shortest window
+// / 60, at least 1 ms, a divisor of the slice where one is close), each bucket timed at its start
+// (a multiple of resolution_ms() since the epoch). Window edges are therefore exact to within one
+// bucket, and exact for events at slice starts when the period starts on a multiple of the slice.
+// Buckets are kept for the longer of the period and the longest alert window, so budget_left_ppm
+// can answer for the whole period: at most keep_ms() / resolution_ms() + 1 buckets (about 520 000
+// for a 30-day period, 43 200 when events come once a 1-minute slice).
 class BurnTracker {
  public:
-  // budget_ppm: the error budget in parts per million (1 - target), > 0.
+  // budget_ppm: the error budget in parts per million (1 - target), 1..1 000 000.
   BurnTracker(std::uint32_t budget_ppm, std::int64_t period_ms, std::int64_t slice_ms);
+  // Events may arrive out of order; one older than the kept span (behind the latest event seen by
+  // keep_ms() or more) is dropped.
   void add(std::int64_t at_ms, std::uint64_t good, std::uint64_t bad);
   struct Firing {
     std::string_view name;
@@ -124,13 +146,18 @@ class BurnTracker {
     // burn rates x1000 over the long and short windows
     std::uint64_t long_burn_x1000 = 0, short_burn_x1000 = 0;
   };
-  // Alerts whose long AND short windows both burn faster than the factor at `now`.
+  // Alerts whose long AND short windows, (now - window, now], both hold events and both burn
+  // faster than the factor (strictly; compared exactly, not through the rounded x1000 figures).
   std::vector<Firing> firing(std::int64_t now_ms) const;
   bool fast_burn(std::int64_t now_ms) const;  // the 14.4x page alert fires
   // Budget left in the window [begin, now]: (budget * total - bad) / (budget * total) in ppm of
-  // the budget, may be negative when it is overspent; nullopt with no events.
+  // the budget, floored, may be negative when it is overspent; nullopt with no events. Only the
+  // kept span is counted (begin earlier than that counts from the oldest bucket kept).
   std::optional<std::int64_t> budget_left_ppm(std::int64_t begin_ms, std::int64_t now_ms) const;
   const std::array<BurnAlert, 4>& alerts() const { return alerts_; }
+  std::int64_t keep_ms() const { return keep_ms_; }
+  std::int64_t resolution_ms() const { return resolution_ms_; }
+  std::size_t buckets() const { return events_.size(); }
 
  private:
   struct Event {
@@ -140,12 +167,15 @@ class BurnTracker {
   std::uint32_t budget_ppm_;
   std::array<BurnAlert, 4> alerts_;
   std::int64_t keep_ms_;
-  std::deque<Event> events_;
+  std::int64_t resolution_ms_;
+  std::int64_t latest_ms_ = 0;
+  std::deque<Event> events_;  // sorted by at_ms, one per bucket
 };
 
 // The error budget of an SLA in ppm of the SLI's scale: 1 - target for ratio SLIs with >= or >
 // objectives (target 99900 -> 1000 ppm), 1 - quantile for latency SLIs with <= or < objectives
-// (p99 -> 10000 ppm); nullopt for objectives without a budget (==, !=, ratio <= ...).
+// (p99 -> 10000 ppm); nullopt for objectives without a budget (==, !=, ratio <= ...) and for a
+// zero budget (a 100% target), where no burn rate can be computed.
 std::optional<std::uint32_t> budget_ppm(const SlaSpec& s);
 
 }  // namespace gpoc::sla
