@@ -197,7 +197,8 @@ std::vector<Interval> below_quorum(const std::vector<std::vector<Interval>>& up,
   for (std::size_t i = 0; i < edges.size();) {
     std::int64_t t = edges[i].first;
     emit(at, t, count);
-    // Apply every edge at t together, so a hand-over between two workers leaves no gap.
+    // Every edge at t applies before the next segment; a hand-over (one worker down, another up
+    // at t) leaves no zero-length gap, since emit skips empty segments.
     for (; i < edges.size() && edges[i].first == t; ++i) count += edges[i].second;
     at = t;
   }
