@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +58,10 @@ Bytes encode_stake(const StakeStatement& s);
 Result<StakeStatement> decode_stake(ByteView bytes);
 
 // ---- entry bodies (docs/PROTOCOL.md "SLA entries") ----------------------------------------------
+// Each body starts with its own tag; "sla.stake" and "sla.withdraw" share one layout.
+inline constexpr std::string_view kCreateRecordTag = "gpoc.sla.create.v1";
+inline constexpr std::string_view kStakeRecordTag = "gpoc.sla.order.v1";
+inline constexpr std::string_view kSettleRecordTag = "gpoc.sla.settle.v1";
 struct CreateRecord {  // "sla.create": the terms as the pool signed them
   Bytes spec;          // encode_spec bytes
   Signature signature{};
@@ -112,6 +117,7 @@ struct SlaState {
   std::uint32_t next_period = 0;  // periods settle strictly in order
   std::vector<SettleRecord> settled;
   bool finished() const { return next_period >= spec.periods; }
+  bool operator==(const SlaState&) const = default;
 };
 
 // Applies a batch of moves to the books (e.g. the engine's accounts or a replay's); fails, with
@@ -143,6 +149,8 @@ class Book {
  private:
   PublicKey pool_;
   std::map<SlaId, SlaState> slas_;
+  // SHA-256 of every stake and withdrawal statement applied: a signed order takes effect once.
+  std::set<Digest32> statements_;
 };
 
 }  // namespace gpoc::sla
