@@ -397,6 +397,22 @@ Result<SettleRecord> decode_settle_record(ByteView b) {
   return s;
 }
 
+Result<std::vector<Move>> record_moves(std::string_view kind, ByteView body) {
+  if (kind == kCreateKind) {
+    GPOC_ASSIGN_OR_RETURN(CreateRecord r, decode_create_record(body));
+    return std::vector<Move>{};
+  }
+  if (kind == kStakeKind || kind == kWithdrawKind) {
+    GPOC_ASSIGN_OR_RETURN(StakeRecord r, decode_stake_record(body));
+    return r.moves;
+  }
+  if (kind == kSettleKind) {
+    GPOC_ASSIGN_OR_RETURN(SettleRecord r, decode_settle_record(body));
+    return r.moves;
+  }
+  return invalid_argument("not an SLA entry kind: " + std::string(kind));
+}
+
 // ---- the book ----------------------------------------------------------------------------------
 
 Result<Bytes> Book::prepare_create(ByteView spec_bytes, const Signature& pool_signature) const {
@@ -436,10 +452,12 @@ Status Book::apply(std::string_view kind, ByteView body, std::uint64_t seq, cons
   }
   if (kind == kStakeKind || kind == kWithdrawKind) {
     GPOC_ASSIGN_OR_RETURN(StakeRecord rec, decode_stake_record(body));
+    auto st = decode_stake(rec.statement);
+    if (!st.ok()) return as_entry_error(st.status());
+    if (st->withdraw != (kind == kWithdrawKind))
+      return data_loss(std::string(kind) + ": the statement is of the other kind");
     auto want = plan_order(view, rec.statement, rec.signature);
     if (!want.ok()) return as_entry_error(want.status());
-    if (want->statement.withdraw != (kind == kWithdrawKind))
-      return data_loss(std::string(kind) + ": the statement is of the other kind");
     if (rec.shares != want->record.shares) return data_loss(std::string(kind) + ": wrong shares");
     if (rec.locked_until != want->record.locked_until)
       return data_loss(std::string(kind) + ": wrong lock-up");

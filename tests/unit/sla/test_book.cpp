@@ -184,6 +184,21 @@ TEST(SlaRecords, StatementsAndBodiesRoundTripAndRefuseTrailingBytes) {
   }
 }
 
+TEST(SlaRecords, RecordMovesReadsEveryKind) {
+  StakeRecord s{encode_stake(StakeStatement{}), Signature{}, 1, 0, {}};
+  s.moves.push_back({PublicKey{}, Pot::free, kitty_account(), Pot::free, 5});
+  SettleRecord r;
+  r.outcome = PeriodOutcome::respected;
+  r.moves.push_back({kitty_account(), Pot::free, kitty_account(), Pot::free, 7});
+  EXPECT_EQ(*record_moves(kStakeKind, encode_stake_record(s)), s.moves);
+  EXPECT_EQ(*record_moves(kWithdrawKind, encode_stake_record(s)), s.moves);
+  EXPECT_EQ(*record_moves(kSettleKind, encode_settle_record(r)), r.moves);
+  EXPECT_TRUE(record_moves(kCreateKind, encode_create_record({Bytes{1}, Signature{}}))->empty());
+  EXPECT_EQ(record_moves(kSettleKind, encode_stake_record(s)).status().code(),
+            ErrorCode::data_loss);
+  EXPECT_FALSE(record_moves("task.commit", {}).ok());
+}
+
 TEST(SlaRecords, PoolAccountsAreDistinctKeylessHashes) {
   SlaId a{}, b{};
   a.fill(1);

@@ -95,6 +95,9 @@ Bytes encode_stake_record(const StakeRecord& r);
 Result<StakeRecord> decode_stake_record(ByteView b);
 Bytes encode_settle_record(const SettleRecord& r);
 Result<SettleRecord> decode_settle_record(ByteView b);
+// The moves an "sla.*" entry body carries, without checking it against a book (account histories;
+// verifier::entry_moves does not know these kinds). A create moves nothing.
+Result<std::vector<Move>> record_moves(std::string_view kind, ByteView body);
 
 // ---- state
 // ----------------------------------------------------------------------------------------
