@@ -8,7 +8,8 @@
 // provider_pool_account(id) and user_pool_account(id). A stake moves the staker's free units into
 // a pool account; a withdrawal moves them back less the fees (owner fee to the pool's account,
 // protocol fee to the kitty); a settlement moves units between the two pool accounts only, so
-// P + U is conserved by construction and apply() checks it.
+// P + U is conserved by construction and apply() checks it. A pool that a settlement empties
+// (possible in tiered mode only) has its shares cancelled, so the next stake starts at 1:1.
 #pragma once
 
 #include <cstdint>
@@ -141,7 +142,9 @@ class Book {
 
   // Checks an "sla.*" entry against the rules and the current state, hands its moves to `sink`,
   // and applies it. Errors are data_loss for a body that cannot be right (bad signature, wrong
-  // moves) and failed_precondition for a rule the current state forbids (limit, lock-up).
+  // moves) and failed_precondition for a rule the current state forbids (limit, lock-up, unknown
+  // SLA, an order or a period applied already); the sink's own error passes through. prepare_*()
+  // reports the same rules, with invalid_argument / unauthenticated for bad input.
   Status apply(std::string_view kind, ByteView body, std::uint64_t seq, const MoveSink& sink);
 
   const SlaState* find(const SlaId& id) const;
