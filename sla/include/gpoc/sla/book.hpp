@@ -8,13 +8,15 @@
 // provider_pool_account(id) and user_pool_account(id). A stake moves the staker's free units into
 // a pool account; a withdrawal moves them back less the fees (owner fee to the pool's account,
 // protocol fee to the kitty); a settlement moves units between the two pool accounts only, so
-// P + U is conserved by construction and apply() checks it.
+// P + U is conserved by construction and apply() checks it. A pool that a settlement empties
+// (possible in tiered mode only) has its shares cancelled, so the next stake starts at 1:1.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +59,10 @@ Bytes encode_stake(const StakeStatement& s);
 Result<StakeStatement> decode_stake(ByteView bytes);
 
 // ---- entry bodies (docs/PROTOCOL.md "SLA entries") ----------------------------------------------
+// Each body starts with its own tag; "sla.stake" and "sla.withdraw" share one layout.
+inline constexpr std::string_view kCreateRecordTag = "gpoc.sla.create.v1";
+inline constexpr std::string_view kStakeRecordTag = "gpoc.sla.order.v1";
+inline constexpr std::string_view kSettleRecordTag = "gpoc.sla.settle.v1";
 struct CreateRecord {  // "sla.create": the terms as the pool signed them
   Bytes spec;          // encode_spec bytes
   Signature signature{};
@@ -90,6 +96,9 @@ Bytes encode_stake_record(const StakeRecord& r);
 Result<StakeRecord> decode_stake_record(ByteView b);
 Bytes encode_settle_record(const SettleRecord& r);
 Result<SettleRecord> decode_settle_record(ByteView b);
+// The moves an "sla.*" entry body carries, without checking it against a book (account histories;
+// verifier::entry_moves does not know these kinds). A create moves nothing.
+Result<std::vector<Move>> record_moves(std::string_view kind, ByteView body);
 
 // ---- state
 // ----------------------------------------------------------------------------------------
@@ -112,6 +121,7 @@ struct SlaState {
   std::uint32_t next_period = 0;  // periods settle strictly in order
   std::vector<SettleRecord> settled;
   bool finished() const { return next_period >= spec.periods; }
+  bool operator==(const SlaState&) const = default;
 };
 
 // Applies a batch of moves to the books (e.g. the engine's accounts or a replay's); fails, with
@@ -132,7 +142,9 @@ class Book {
 
   // Checks an "sla.*" entry against the rules and the current state, hands its moves to `sink`,
   // and applies it. Errors are data_loss for a body that cannot be right (bad signature, wrong
-  // moves) and failed_precondition for a rule the current state forbids (limit, lock-up).
+  // moves) and failed_precondition for a rule the current state forbids (limit, lock-up, unknown
+  // SLA, an order or a period applied already); the sink's own error passes through. prepare_*()
+  // reports the same rules, with invalid_argument / unauthenticated for bad input.
   Status apply(std::string_view kind, ByteView body, std::uint64_t seq, const MoveSink& sink);
 
   const SlaState* find(const SlaId& id) const;
@@ -143,6 +155,8 @@ class Book {
  private:
   PublicKey pool_;
   std::map<SlaId, SlaState> slas_;
+  // SHA-256 of every stake and withdrawal statement applied: a signed order takes effect once.
+  std::set<Digest32> statements_;
 };
 
 }  // namespace gpoc::sla

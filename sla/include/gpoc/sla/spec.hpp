@@ -24,6 +24,23 @@ inline constexpr std::string_view kSpecTag = "gpoc.sla.v1";
 // 100%, 99950 is 99.95% (DSLA's precision of 10^3 per percent). Latency SLIs are milliseconds.
 inline constexpr std::int64_t kRatioScale = 100'000;
 
+// The limits validate_spec() holds a spec to.
+inline constexpr std::size_t kSlaNameMax = 128;   // bytes
+inline constexpr std::size_t kSlaKernelMax = 64;  // bytes of [a-z0-9_], latency SLIs only
+inline constexpr std::int64_t kLatencyTargetMax = 3'600'000;  // ms
+inline constexpr std::uint32_t kPeriodsMax = 10'000;
+inline constexpr std::int64_t kSliceMinMs = 1'000;
+inline constexpr std::int64_t kSliceMaxMs = 3'600'000;
+inline constexpr std::int64_t kCustomPeriodMaxMs = 366LL * 86'400'000;
+// start_ms lies in [0, 10000-01-01T00:00Z): the calendar never leaves std::chrono's years.
+inline constexpr std::int64_t kStartMaxMs = 253'402'300'800'000;
+inline constexpr std::uint32_t kLeverageMax = 100;
+inline constexpr std::size_t kSeverityStepsMax = 16;
+inline constexpr std::size_t kCreditTiersMax = 8;
+inline constexpr std::uint32_t kFeeMaxBp = 1'000;
+inline constexpr std::size_t kMaintenanceMax = 1'024;
+inline constexpr std::uint32_t kMinWorkersMax = 1'024;
+
 enum class Sli : std::uint8_t {
   availability = 1,  // good time slices / observed slices, from heartbeats
   on_time = 2,       // tasks committed before their deadline with the agreed result / tasks
