@@ -76,10 +76,10 @@ Status plan_deposit(const SlaState& sla, const StakeStatement& st, StakeRecord& 
   const PoolState& pool = side_of(sla, st.side);
   if (st.side == PoolSide::user &&
       !within_leverage(sla.provider.value, sla.user.value, st.amount, sla.spec.leverage)) {
-    return failed_precondition("sla.stake: (user pool + " + std::to_string(st.amount) + ") x " +
-                               std::to_string(sla.spec.leverage) +
-                               " would exceed the provider pool " +
-                               std::to_string(sla.provider.value));
+    return failed_precondition(
+        "sla.stake: (user pool " + std::to_string(sla.user.value) + " + " +
+        std::to_string(st.amount) + ") x leverage " + std::to_string(sla.spec.leverage) +
+        " would exceed the provider pool " + std::to_string(sla.provider.value));
   }
   if (st.amount > kSupplyMax - pool.value)
     return failed_precondition("sla.stake: the pool would exceed the supply limit");

@@ -447,6 +447,16 @@ std::optional<std::int64_t> BurnTracker::budget_left_ppm(std::int64_t begin_ms,
   return q < kMin ? kMin : static_cast<std::int64_t>(q);
 }
 
+std::uint64_t BurnTracker::events(std::int64_t since_ms, std::int64_t now_ms) const {
+  std::uint64_t n = 0;
+  for (const Event& e : events_) {
+    if (e.at_ms <= since_ms) continue;
+    if (e.at_ms > now_ms) break;
+    n += e.good + e.bad;
+  }
+  return n;
+}
+
 // ---- budgets -----------------------------------------------------------------------------------
 
 std::optional<std::uint32_t> budget_ppm(const SlaSpec& s) {

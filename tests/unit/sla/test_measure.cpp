@@ -574,3 +574,13 @@ TEST(BudgetPpm, NoBudgetWithoutADirectionOrRoomToFail) {
 
 }  // namespace
 }  // namespace gpoc::sla
+
+TEST(BurnTrackerEvents, CountsGoodAndBadInTheHalfOpenWindow) {
+  // 1-hour period, 1 s slices: one event per slice.
+  gpoc::sla::BurnTracker t(1000, 3'600'000, 1'000);
+  for (std::int64_t s = 1; s <= 10; ++s) t.add(s * 1'000, s % 2, 1 - s % 2);
+  EXPECT_EQ(t.events(0, 10'000), 10u);
+  EXPECT_EQ(t.events(5'000, 10'000), 5u);  // (5 s, 10 s]
+  EXPECT_EQ(t.events(10'000, 20'000), 0u);
+  EXPECT_EQ(t.events(0, 4'000), 4u);
+}

@@ -155,6 +155,8 @@ class BurnTracker {
   // kept span is counted (begin earlier than that counts from the oldest bucket kept).
   std::optional<std::int64_t> budget_left_ppm(std::int64_t begin_ms, std::int64_t now_ms) const;
   const std::array<BurnAlert, 4>& alerts() const { return alerts_; }
+  // Events (good + bad) in (since, now]: a minimum-volume guard for acting on an alert.
+  std::uint64_t events(std::int64_t since_ms, std::int64_t now_ms) const;
   std::int64_t keep_ms() const { return keep_ms_; }
   std::int64_t resolution_ms() const { return resolution_ms_; }
   std::size_t buckets() const { return events_.size(); }
