@@ -9,6 +9,7 @@
 #include "common.hpp"
 #include "gpoc/common/hex.hpp"
 #include "gpoc/ledger/ledger.hpp"
+#include "gpoc/sla/book.hpp"
 #include "gpoc/verifier/records.hpp"
 #include "gpoc/verifier/replay.hpp"
 
@@ -26,6 +27,7 @@ enum VerifyExit {
 struct VerifyOutcome {
   int code = kVerifyOk;
   std::uint64_t entries = 0, commits = 0, failures = 0, open_tasks = 0;
+  std::uint64_t slas = 0, settlements = 0;
   Amount minted = 0;
   std::string problem;
   std::optional<std::uint64_t> first_bad_seq;
@@ -63,13 +65,22 @@ static Result<VerifyOutcome> verify_ledger(const ledger::Ledger& l, const Public
     return out;
   }
   verifier::Replay replay(pool);
+  // SLA entries: the book re-checks every signature, staking rule and settlement formula (and
+  // that a settlement keeps P + U), and its moves go into the same replayed accounts.
+  sla::Book book(pool);
   Status walk = l.for_each_entry(1, [&](const ledger::Entry& e) {
     Status s = ok_status();
     if (e.kind == verifier::kCommitKind || e.kind == verifier::kFailKind) {
       auto rec = verifier::decode_task_record(e.body);
       s = rec.ok() ? verifier::audit_task_record(*rec, pool) : rec.status();
     }
-    if (s.ok()) s = replay.apply(e.kind, e.body);
+    if (s.ok() && sla::is_sla_kind(e.kind)) {
+      s = book.apply(e.kind, e.body, e.seq,
+                     [&](const std::vector<Move>& m) { return replay.transfer(m); });
+      if (s.ok() && e.kind == sla::kSettleKind) ++out.settlements;
+    } else if (s.ok()) {
+      s = replay.apply(e.kind, e.body);
+    }
     if (!s.ok()) {
       out.code = kVerifyBadRecord;
       out.first_bad_seq = e.seq;
@@ -119,6 +130,18 @@ static Result<VerifyOutcome> verify_ledger(const ledger::Ledger& l, const Public
   }
   if (sum != replay.accounts().minted())
     return bad_state("balances and locks do not add up to the units minted");
+  // Each SLA's two pool accounts hold exactly what its book says: P and U.
+  for (const auto& [id, s] : book.all()) {
+    ++out.slas;
+    const Balance p = replay.accounts().get(sla::provider_pool_account(id));
+    const Balance u = replay.accounts().get(sla::user_pool_account(id));
+    if (p.free != s.provider.value || u.free != s.user.value || p.locked != 0 || u.locked != 0) {
+      return bad_state("SLA " + to_hex(id).substr(0, 16) + ": its pool accounts hold " +
+                       std::to_string(p.free) + " + " + std::to_string(u.free) +
+                       " units, but its entries give P = " + std::to_string(s.provider.value) +
+                       " and U = " + std::to_string(s.user.value));
+    }
+  }
   return out;
 }
 
@@ -129,7 +152,9 @@ void add_ledger_command(CLI::App& app) {
       "verify",
       "Recompute the hash chain, re-check every record's signatures, votes and seals, check that "
       "every entry's value moves follow the pool policy and PoCo's settlement rules, and replay "
-      "the scores and balances (which must add up to the units minted).\n"
+      "the scores and balances (which must add up to the units minted), and re-check every SLA "
+      "entry: signatures, staking limits and lock-ups, each period's settlement by the formula, "
+      "and that settlements conserve each SLA's provider + user pools.\n"
       "Exit 0: all good; 1: could not read; 3: chain broken (names the first bad entry);\n"
       "4: a record fails its audit; 5: derived state disagrees with the records.");
   struct Opts {
@@ -158,10 +183,12 @@ void add_ledger_command(CLI::App& app) {
     auto& r = *result;
     if (!r.ok()) std::exit(fail(r.status()));
     if (o->json) {
-      nlohmann::json j{
-          {"ok", r->code == kVerifyOk},  {"exit_code", r->code},    {"entries", r->entries},
-          {"commits", r->commits},       {"failures", r->failures}, {"problem", r->problem},
-          {"open_tasks", r->open_tasks}, {"minted", r->minted},     {"head", to_hex(r->head)}};
+      nlohmann::json j{{"ok", r->code == kVerifyOk},   {"exit_code", r->code},
+                       {"entries", r->entries},        {"commits", r->commits},
+                       {"failures", r->failures},      {"problem", r->problem},
+                       {"open_tasks", r->open_tasks},  {"minted", r->minted},
+                       {"head", to_hex(r->head)},      {"slas", r->slas},
+                       {"settlements", r->settlements}};
       j["first_bad_seq"] =
           r->first_bad_seq ? nlohmann::json(*r->first_bad_seq) : nlohmann::json(nullptr);
       std::cout << j.dump() << "\n";
@@ -170,8 +197,12 @@ void add_ledger_command(CLI::App& app) {
                 << r->failures << " failed tasks, " << r->open_tasks
                 << " in progress), every signature "
                 << "checks, every entry balances, scores and balances match the entries, "
-                << r->minted << " units minted and all accounted for\nhead " << to_hex(r->head)
-                << "\n";
+                << r->minted << " units minted and all accounted for";
+      if (r->slas > 0) {
+        std::cout << "; " << r->slas << " SLAs, " << r->settlements
+                  << " period settlements by the formula, each SLA's P + U conserved";
+      }
+      std::cout << "\nhead " << to_hex(r->head) << "\n";
     } else {
       std::cout << "ledger BAD: " << r->problem << "\n";
     }
