@@ -80,6 +80,14 @@ class BookTest : public ::testing::Test {
   }
 
   // Prepares and applies a stake or a withdrawal; returns the first error.
+  // The DTK's golden pools: P = 385 500 from stakers[0], U = 180 000 from stakers[1].
+  bool stake_golden_pools(const SlaId& id) {
+    fund(stakers[0].public_key(), 385'500);
+    fund(stakers[1].public_key(), 180'000);
+    return place(stakers[0], id, PoolSide::provider, 385'500).ok() &&
+           place(stakers[1], id, PoolSide::user, 180'000).ok();
+  }
+
   Status place(const SecretKey& who, const SlaId& id, PoolSide side, Amount amount,
                bool withdraw = false, Bytes* body_out = nullptr) {
     Signed o = order(who, id, side, amount, withdraw);
@@ -229,10 +237,7 @@ TEST_F(BookTest, DslaV2GoldenVectorsWithSignedStakes) {
     SlaSpec s = spec();
     s.nonce = static_cast<std::uint64_t>(g.sli);
     const SlaId id = create(s);
-    fund(stakers[0].public_key(), 385'500);
-    fund(stakers[1].public_key(), 180'000);
-    ASSERT_TRUE(place(stakers[0], id, PoolSide::provider, 385'500).ok());
-    ASSERT_TRUE(place(stakers[1], id, PoolSide::user, 180'000).ok());
+    ASSERT_TRUE(stake_golden_pools(id));
     auto r = settle(id, g.sli);
     ASSERT_TRUE(r.ok()) << r.status().to_string();
     EXPECT_EQ(r->provider_before, 385'500u);
@@ -252,10 +257,7 @@ TEST_F(BookTest, DslaV2GoldenVectorsWithSignedStakes) {
 
 TEST_F(BookTest, SecondPeriodCompounds) {
   const SlaId id = create(spec());
-  fund(stakers[0].public_key(), 385'500);
-  fund(stakers[1].public_key(), 180'000);
-  ASSERT_TRUE(place(stakers[0], id, PoolSide::provider, 385'500).ok());
-  ASSERT_TRUE(place(stakers[1], id, PoolSide::user, 180'000).ok());
+  ASSERT_TRUE(stake_golden_pools(id));
   ASSERT_TRUE(settle(id, 45'000).ok());
   auto r = settle(id, 45'000);
   ASSERT_TRUE(r.ok()) << r.status().to_string();
@@ -492,10 +494,7 @@ TEST_F(BookTest, ForgedStakeBodiesAreDataLoss) {
 
 TEST_F(BookTest, SettlementIsInOrderAndOnce) {
   const SlaId id = create(spec(2));
-  fund(stakers[0].public_key(), 385'500);
-  fund(stakers[1].public_key(), 180'000);
-  ASSERT_TRUE(place(stakers[0], id, PoolSide::provider, 385'500).ok());
-  ASSERT_TRUE(place(stakers[1], id, PoolSide::user, 180'000).ok());
+  ASSERT_TRUE(stake_golden_pools(id));
   Digest32 ev{};
   EXPECT_EQ(book.prepare_settle(id, 1, 45'000, 0, 0, ev).status().code(),
             ErrorCode::failed_precondition);
@@ -532,10 +531,7 @@ TEST_F(BookTest, SettlementIsInOrderAndOnce) {
 
 TEST_F(BookTest, ForgedSettleBodiesAreDataLoss) {
   const SlaId id = create(spec(2));
-  fund(stakers[0].public_key(), 385'500);
-  fund(stakers[1].public_key(), 180'000);
-  ASSERT_TRUE(place(stakers[0], id, PoolSide::provider, 385'500).ok());
-  ASSERT_TRUE(place(stakers[1], id, PoolSide::user, 180'000).ok());
+  ASSERT_TRUE(stake_golden_pools(id));
   Digest32 ev{};
   auto body = book.prepare_settle(id, 0, 45'000, 45, 100, ev);
   ASSERT_TRUE(body.ok());
