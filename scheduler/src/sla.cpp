@@ -260,10 +260,11 @@ void Scheduler::Impl::fill_sla_info(const sla::SlaState& s, const std::optional<
 // Settles every period whose end has passed (plus a grace for the last heartbeats), in order, and
 // pauses or resumes workers by their burn-rate alerts.
 void Scheduler::Impl::sla_turn(std::int64_t now_ms) {
-  if (sla_book->all().empty() || now_ms < next_sla_turn_ms) return;
+  if (now_ms < next_sla_turn_ms) return;
   next_sla_turn_ms = now_ms + 250;
   const std::int64_t grace = cfg.heartbeat_interval_ms * cfg.heartbeat_liveness;
   std::int64_t keep_from = now_ms - 4 * grace;
+  if (sla_book->all().empty()) return sla_monitor->prune(keep_from);
   for (const auto& [id, s] : sla_book->all()) {
     while (!s.finished()) {
       const sla::PeriodBounds b = sla::period_bounds(s.spec, s.next_period);

@@ -30,10 +30,13 @@ void SlaMonitor::task_finished(const verifier::TaskRecord& r, const std::string&
   t.on_time = r.completed && r.finished_ms <= deadline_ms;
   for (const verifier::ContributionRecord& c : r.contributions)
     t.workers.emplace_back(c.worker, c.outcome == verifier::Outcome::winner);
+  bool wanted = false;  // kept only while an SLA measures tasks
   for (const auto& [id, s] : book.all()) {
-    if (!s.finished()) feed_task(s, t);
+    if (s.finished()) continue;
+    feed_task(s, t);
+    wanted = wanted || s.spec.sli != sla::Sli::availability;
   }
-  tasks_.push_back(std::move(t));
+  if (wanted) tasks_.push_back(std::move(t));
 }
 
 // For a pool SLA every task counts; for a worker's SLA, the tasks it contributed to, good only when

@@ -222,5 +222,62 @@ TEST_F(SlaTest, WorkerDownBreachesItsAvailabilitySlaAndTheCompensationIsTheFormu
   EXPECT_EQ(v["settlements"], 2);
 }
 
+// A worker whose votes are all wrong burns its on-time SLA's error budget far faster than 14.4x:
+// the scheduler stops dispatching to it, says so in its log, and every task still commits.
+TEST_F(SlaTest, FastBurnPausesTheWorkerAndTheTasksStillCommit) {
+  start_scheduler();
+  for (int i = 1; i <= 3; ++i) start_worker(i);
+  start_worker(4, {"--byzantine", "wrong-output"});
+  const std::string liar = to_hex(worker_key(4));
+  // A 1-hour period scales the fast-page windows to 5 s and one 1 s slice.
+  Json created = json({"sla",
+                       "create",
+                       "--data-dir",
+                       (dir_ / "pool").string(),
+                       "--scheduler",
+                       client_ep_,
+                       "--provider",
+                       liar,
+                       "--sli",
+                       "on_time",
+                       "--op",
+                       ">=",
+                       "--target",
+                       "99",
+                       "--period",
+                       "custom",
+                       "--period-seconds",
+                       "3600",
+                       "--periods",
+                       "1",
+                       "--slice-seconds",
+                       "1",
+                       "--json"});
+  ASSERT_TRUE(created.is_object());
+  std::vector<client::PreparedTask> tasks;
+  client::SubmitOptions o;
+  o.kernel = "sha256";
+  o.params = {{"record_bytes", "64"}};
+  o.trust = 3;
+  for (int i = 0; i < 40; ++i) tasks.push_back(prepare(o, random_bytes(640, 300 + i)));
+  for (const auto& t : tasks) ASSERT_TRUE(requester().submit(t).ok());
+  std::string log;
+  for (int i = 0; i < 300; ++i) {
+    log = log_of("scheduler");
+    if (log.find("worker " + liar.substr(0, 16) + " paused") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(log.find("worker " + liar.substr(0, 16) + " paused: SLA"), std::string::npos) << log;
+  EXPECT_NE(log.find("on_time error budget burning over 14.4x"), std::string::npos);
+  // The honest three outvote it while it runs and carry on without it once it is paused.
+  for (const auto& t : tasks) {
+    auto st = requester().wait(t.task_id, 30'000);
+    ASSERT_TRUE(st.ok()) << st.status().to_string();
+    EXPECT_EQ(st->state(), wire::TASK_COMPLETED) << st->reason();
+  }
+  scheduler_->stop();
+  EXPECT_EQ(ledger_verify(), 0);
+}
+
 }  // namespace
 }  // namespace gpoc::testing
