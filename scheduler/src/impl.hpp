@@ -127,6 +127,7 @@ struct Scheduler::Impl {
 
   // SLAs (sla.cpp)
   Status load_slas();
+  Status reload_task_observations();
   void note_sla_entry(std::string_view kind, ByteView body, std::uint64_t seq);
   Status commit_sla_entry(std::string_view kind, const Bytes& body, const Digest32& subject);
   void on_sla_order(const std::string& peer, const wire::Envelope& env);

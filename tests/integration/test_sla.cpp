@@ -279,5 +279,59 @@ TEST_F(SlaTest, FastBurnPausesTheWorkerAndTheTasksStillCommit) {
   EXPECT_EQ(ledger_verify(), 0);
 }
 
+// Task outcomes are in the ledger, so an on-time SLA's open period keeps its tasks across a
+// scheduler restart.
+TEST_F(SlaTest, OpenPeriodKeepsItsTasksAcrossARestart) {
+  start_scheduler();
+  for (int i = 1; i <= 3; ++i) start_worker(i);
+  Json created = json({"sla",
+                       "create",
+                       "--data-dir",
+                       (dir_ / "pool").string(),
+                       "--scheduler",
+                       client_ep_,
+                       "--sli",
+                       "on_time",
+                       "--op",
+                       ">=",
+                       "--target",
+                       "95",
+                       "--period",
+                       "custom",
+                       "--period-seconds",
+                       "3600",
+                       "--periods",
+                       "1",
+                       "--slice-seconds",
+                       "1",
+                       "--json"});
+  ASSERT_TRUE(created.is_object());
+  const std::string id = created["sla_id"];
+  client::SubmitOptions o;
+  o.kernel = "sort_u32";
+  o.trust = 3;
+  for (int i = 0; i < 5; ++i) {
+    auto st = submit_and_wait(o, random_bytes(400, 500 + i));
+    ASSERT_EQ(st.state(), wire::TASK_COMPLETED);
+  }
+  auto open_period = [&] {
+    Json r = report(id);
+    return r["periods"].empty() ? Json() : r["periods"].back();
+  };
+  Json before = open_period();
+  EXPECT_EQ(before["outcome"], "open");
+  EXPECT_EQ(before["total"], 5);
+  EXPECT_EQ(before["good"], 5);
+  EXPECT_EQ(before["sli"], 100'000);
+  scheduler_->stop();
+  start_scheduler();
+  Json after = open_period();
+  EXPECT_EQ(after["total"], 5) << after.dump();
+  EXPECT_EQ(after["good"], 5);
+  EXPECT_EQ(after["evidence"], before["evidence"]);  // the same tasks, the same verdicts
+  EXPECT_NE(log_of("scheduler").find("5 finished tasks from the ledger count toward open SLA"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace gpoc::testing
