@@ -333,5 +333,43 @@ TEST_F(SlaTest, OpenPeriodKeepsItsTasksAcrossARestart) {
             std::string::npos);
 }
 
+// Bad terms are refused with the rule they break, before anything reaches the ledger.
+TEST_F(SlaTest, BadTermsAndUnknownIdsAreRefusedWithTheRule) {
+  start_scheduler();
+  const std::string pool = (dir_ / "pool").string();
+  auto create = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"sla", "create",      "--data-dir",
+                                     pool,  "--scheduler", client_ep_};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_gpoc(dir_, args);
+  };
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {{"--sli", "uptime"}, "--sli must be"},
+      {{"--target", "99.x"}, "--target"},
+      {{"--target", "99.1234"}, "more than 3 decimal places"},
+      {{"--period", "custom"}, "--period custom needs --period-seconds"},
+      {{"--leverage", "0"}, "leverage"},
+      {{"--sli", "latency_p99", "--op", "<=", "--target", "500"}, "kernel"},
+      {{"--mode", "tiered", "--op", "=="}, "tiered"},
+  };
+  for (const Case& c : cases) {
+    auto [rc, out] = create(c.args);
+    EXPECT_EQ(rc, 1) << out;
+    EXPECT_NE(out.find(c.says), std::string::npos) << c.args[0] << ": " << out;
+  }
+  auto [rc, out] = run_gpoc(dir_, {"sla", "report", "abcdef12", "--scheduler", client_ep_});
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("no SLA id in this pool starts with 'abcdef12'"), std::string::npos) << out;
+  auto [rc2, out2] = run_gpoc(dir_, {"sla", "list", "--scheduler", client_ep_});
+  EXPECT_EQ(rc2, 0) << out2;
+  EXPECT_NE(out2.find("no SLAs in this pool"), std::string::npos) << out2;
+  scheduler_->stop();
+  EXPECT_EQ(ledger_verify(), 0);
+}
+
 }  // namespace
 }  // namespace gpoc::testing
