@@ -16,6 +16,10 @@ static std::string kernel_key(const TaskSpec& s) {
 bool Engine::needs_more(const Task& t, std::int64_t now_ms) const {
   if (t.phase != TaskPhase::pending && t.phase != TaskPhase::running) return false;
   if (now_ms >= t.contribution_deadline_ms) return false;
+  if (t.certify_alone) {  // the certificate, not more votes, will decide: one replica at a time
+    return std::none_of(t.replicas.begin(), t.replicas.end(),
+                        [](const Replica& r) { return r.phase == ReplicaPhase::assigned; });
+  }
   Weight pending = 1;
   std::size_t pending_count = 0;
   for (const Replica& r : t.replicas) {
@@ -183,6 +187,8 @@ std::optional<TaskView> Engine::task_view(const TaskId& id) const {
   v.consensus_ms = t->consensus_ms;
   v.final_deadline_ms = t->final_deadline_ms;
   v.reason = t->in.note;
+  v.certifiable = t->in.certifiable;
+  v.certificate = t->certificate;
   if (auto best = t->tally.best()) {
     v.credibility_num = weight_to_u64(t->tally.group(*best));
     v.credibility_den = weight_to_u64(t->tally.total());
