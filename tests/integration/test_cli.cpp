@@ -65,6 +65,9 @@ TEST_F(PoolTest, RequesterCommandsSubmitFollowAndFetch) {
   ASSERT_EQ(rc2, 0) << status;
   EXPECT_NE(status.find("COMPLETED"), std::string::npos) << status;
   EXPECT_NE(status.find("(winner)"), std::string::npos) << status;
+  // sort_u32 has a certificate: the scheduler checked the one worker's result with it.
+  EXPECT_NE(status.find("certified sorted+fingerprint, 1 round"), std::string::npos) << status;
+  EXPECT_NE(status.find("met trust 5 on its own"), std::string::npos) << status;
   auto [rc3, fetched] = run_gpoc(
       dir_, {"result", "--scheduler", client_ep_, id, "-o", (dir_ / "out.bin").string()}, env);
   ASSERT_EQ(rc3, 0) << fetched;
