@@ -115,7 +115,8 @@ static std::string describe(const DemoTask& t, const std::map<std::string, std::
               (n == names.end() ? short_hex(as_bytes(r.worker_key())) : n->second);
     }
   }
-  line += ": " + std::to_string(st.replicas_size()) + " replicas, " + std::to_string(agreeing) +
+  line += ": " + std::to_string(st.replicas_size()) +
+          (st.replicas_size() == 1 ? " replica, " : " replicas, ") + std::to_string(agreeing) +
           "/" + std::to_string(votes) + " votes agree";
   if (st.has_certificate()) line += ", certified (" + st.certificate().method() + ")";
   if (!outvoted.empty()) line += ", outvoted: " + outvoted;

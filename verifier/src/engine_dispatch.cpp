@@ -130,6 +130,20 @@ void Engine::check_deadlines(Task& t, std::int64_t now_ms) {
     reopen(t, now_ms);
     return;
   }
+  // A certified task's candidate is its only winner: if its output is not in by the reveal
+  // deadline (the worker crashed, or withholds it), nobody else can upload, so it is treated as
+  // unrevealed and the task is replicated, instead of waiting for the final deadline.
+  if (t.certify_alone && !t.uploaded && now_ms >= t.reveal_deadline_ms) {
+    t.certify_alone = false;
+    for (Replica& r : t.replicas) {
+      if (!t.is_winner(r) || r.phase == ReplicaPhase::rejected) continue;
+      r.phase = ReplicaPhase::rejected;
+      r.outcome = Outcome::unrevealed;
+      r.note = "did not upload its output before the reveal deadline";
+    }
+    withdraw_consensus(t);
+    return;
+  }
   // A reveal request may not have arrived (a worker reconnecting): winners still silent are
   // asked again once per category time, until the reveal deadline.
   if (now_ms < t.reveal_deadline_ms && now_ms - t.reveal_asked_ms >= category_time(t)) {

@@ -70,7 +70,9 @@ void Engine::check_consensus(Task& t, std::int64_t now_ms) {
   t.phase = TaskPhase::revealing;
   t.consensus_hash = *best;
   t.consensus_ms = now_ms;
-  t.reveal_deadline_ms = now_ms + 2 * category_time(t);
+  // A certified candidate was asked for its output with its reveal and is the only one waited
+  // for: one T for both, so a candidate that does not deliver stalls the task half as long.
+  t.reveal_deadline_ms = now_ms + (t.certify_alone ? 1 : 2) * category_time(t);
   t.reveal_asked_ms = now_ms;
   dispatch_queue_.erase({t.order, t.in.task_id});
   abort_assigned(t, "consensus reached without this replica");
@@ -257,7 +259,10 @@ void Engine::try_finalize(Task& t, std::int64_t now_ms) {
 }
 
 // No winner revealed in time: their votes are rejected and dispatch starts again without them.
+// A certified task's candidate that failed to deliver has cost one reveal window; the task is
+// replicated from here on, so a run of such candidates cannot use up its contribution window.
 void Engine::reopen(Task& t, std::int64_t now_ms) {
+  t.certify_alone = false;
   Tally kept;
   for (Replica& r : t.replicas) {
     if (t.is_winner(r) && r.phase == ReplicaPhase::contributed) {

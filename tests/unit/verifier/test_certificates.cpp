@@ -251,28 +251,44 @@ TEST_F(CertificateTest, WeakOrMissingVerdictFallsBackToTheVotesWithoutJudging) {
   }
 }
 
-// A certifiable task whose only worker never reveals is reopened as any task, and the next
-// replica is certified in its turn.
-TEST_F(CertificateTest, UnrevealedCandidateIsRejectedAndTheNextReplicaIsCertified) {
-  PublicKey a = add_worker(1), b = add_worker(2);
-  (void)a;
-  (void)b;
-  TaskId id = submit(5);
-  auto first = only<AssignAction>(step());
-  ASSERT_EQ(first.size(), 1u);
-  Digest32 d = digest_of("sorted");
-  ASSERT_TRUE(contribute(first[0].worker, id, d).ok());
-  auto later = advance(2 * kT + 50);
-  auto next = only<AssignAction>(later);
-  ASSERT_EQ(next.size(), 1u);
-  EXPECT_NE(next[0].worker, first[0].worker);
-  CertifyAction c = deliver(next[0].worker, id, d);
-  ASSERT_TRUE(engine_->on_certificate(verdict(c, true, 40), now_).ok());
-  auto fin = only<FinishAction>(engine_->take_actions());
-  ASSERT_EQ(fin.size(), 1u);
-  EXPECT_TRUE(fin[0].record.certificate->decisive);
-  for (const auto& cr : fin[0].record.contributions) {
-    EXPECT_EQ(cr.outcome, cr.worker == first[0].worker ? Outcome::unrevealed : Outcome::winner);
+// A certifiable task whose candidate never reveals (or reveals and never uploads) costs one reveal
+// window, then is replicated as any task, so a run of such candidates cannot use up its
+// contribution window; the result the replicas agree on is certified before it commits.
+TEST_F(CertificateTest, CandidateThatDoesNotDeliverSendsTheTaskToReplication) {
+  for (bool reveals : {false, true}) {
+    SCOPED_TRACE(reveals ? "revealed, never uploaded" : "never revealed");
+    const std::uint8_t seed = reveals ? 10 : 20;
+    PublicKey w[3] = {add_worker(seed), add_worker(seed + 1), add_worker(seed + 2)};
+    (void)w;
+    TaskId id = submit(3, 1, seed);
+    auto first = only<AssignAction>(step());
+    ASSERT_EQ(first.size(), 1u);
+    const PublicKey silent = first[0].worker;
+    Digest32 d = digest_of("sorted");
+    ASSERT_TRUE(contribute(silent, id, d).ok());
+    if (reveals) ASSERT_TRUE(engine_->on_reveal(silent, id, d, now_).ok());
+    engine_->take_actions();
+    EXPECT_TRUE(only<AssignAction>(advance(kT / 2)).empty()) << "still its turn";
+    auto more = only<AssignAction>(advance(kT / 2 + 50));  // a candidate has T, not 2T
+    ASSERT_EQ(more.size(), 2u) << "trust 3 by replication: two agreeing weight-2 votes at once";
+    TaskView v = *engine_->task_view(id);
+    EXPECT_EQ(replica(v, silent)->phase, ReplicaPhase::rejected);
+    EXPECT_EQ(engine_->uploader(id), std::nullopt);
+    for (const auto& a : more) ASSERT_TRUE(contribute(a.worker, id, d).ok());
+    for (const auto& r : only<RevealRequestAction>(engine_->take_actions()))
+      ASSERT_TRUE(engine_->on_reveal(r.worker, id, d, now_).ok());
+    ASSERT_TRUE(engine_->on_upload(*engine_->uploader(id), id, d, 16, now_).ok());
+    auto certify = only<CertifyAction>(engine_->take_actions());
+    ASSERT_EQ(certify.size(), 1u);
+    ASSERT_TRUE(engine_->on_certificate(verdict(certify[0], true, 40), now_).ok());
+    auto fin = only<FinishAction>(engine_->take_actions());
+    ASSERT_EQ(fin.size(), 1u);
+    EXPECT_TRUE(fin[0].record.completed);
+    ASSERT_TRUE(fin[0].record.certificate.has_value());
+    EXPECT_FALSE(fin[0].record.certificate->decisive);
+    for (const auto& cr : fin[0].record.contributions)
+      EXPECT_EQ(cr.outcome, cr.worker == silent ? Outcome::unrevealed : Outcome::winner);
+    EXPECT_TRUE(audit_task_record(fin[0].record, pool_.public_key()).ok());
   }
 }
 
