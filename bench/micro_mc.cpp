@@ -2,15 +2,25 @@
 // a loop. Each kernel benchmark reports the Philox calls it needs per second
 // (philox_calls_per_s, one call per four steps of a path); divided by BM_Philox4x32_10Cpu's
 // items_per_second that is the fraction of the kernel's time the generator would take on its own.
+//
+// BM_VerificationOverheadCpu is the CPU counterpart of bench/gpu/overhead.cu: a task of at least
+// 100 ms through the worker's whole path (kernel, result digest, signed contribution) against the
+// kernel alone.
 #include <benchmark/benchmark.h>
 
+#include <time.h>
+
 #include <bit>
+#include <chrono>
 #include <cstdint>
 #include <string>
 
 #include "gpoc/common/bytes.hpp"
+#include "gpoc/common/merkle.hpp"
 #include "gpoc/kernels/kernels.hpp"
+#include "mc_option.hpp"
 #include "philox.hpp"
+#include "worker_path.hpp"
 
 namespace {
 
@@ -57,6 +67,100 @@ BENCHMARK(BM_KernelMcOptionEuropeanCpu)->Args({8, 1 << 17})->Unit(benchmark::kMi
 
 void BM_KernelMcOptionAsian252Cpu(benchmark::State& state) { run_mc(state, 2, 252); }
 BENCHMARK(BM_KernelMcOptionAsian252Cpu)->Args({8, 1 << 11})->Unit(benchmark::kMillisecond);
+
+constexpr double kTaskMsMin = 100;  // the target is for tasks of 100 ms or more
+constexpr double kOverheadRatioMax = 1.05;
+
+// Wall-clock and this thread's CPU time, in seconds. The CPU backend and the worker path run on the
+// calling thread, so its CPU time is their work, without the time other processes take from it
+// on a shared machine (which moves a wall-clock ratio by several per cent between runs).
+struct Clocks {
+  double wall = 0;
+  double cpu = 0;
+  static Clocks now() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return {
+        std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(),
+        static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9};
+  }
+  Clocks since() const {
+    const Clocks t = now();
+    return {t.wall - wall, t.cpu - cpu};
+  }
+  Clocks& operator+=(const Clocks& o) {
+    wall += o.wall;
+    cpu += o.cpu;
+    return *this;
+  }
+};
+
+// range(0) arithmetic-average Asian calls with 252 dates, range(1) paths each. The kernel alone is
+// the CPU backend's loop over the bodies (run_mc_option_on_host); the worker's whole path is
+// WorkerPath: the CPU backend's run (validation, the kernel, the result digest with OpenSSL) and
+// the Ed25519-signed contribution statement, as `gpoc worker` does it. overhead_ratio is taken
+// over this thread's CPU time, overhead_ratio_wall over wall-clock time.
+void BM_VerificationOverheadCpu(benchmark::State& state) {
+  auto cpu = kernels::make_cpu_backend();
+  const int options = static_cast<int>(state.range(0));
+  const auto paths = static_cast<std::uint64_t>(state.range(1));
+  const Bytes input = option_records(options, 2, 252);
+  const kernels::Params params = {{"paths", std::to_string(paths)}, {"seed", "1"}};
+  bench::WorkerPath worker(*cpu, "mc_option", 1, params, input);
+  Bytes output(static_cast<std::size_t>(options) * kernels::detail::kMcResultBytes);
+  Clocks kernel_s, total_s, digest_s;
+  // The kernel alone, the result digest alone, then the worker's whole path. False, after
+  // SkipWithError, when the worker failed.
+  auto run_once = [&](bool timed) {
+    Clocks t0 = Clocks::now();
+    kernels::detail::run_mc_option_on_host(input, paths, 1, output.data());
+    benchmark::DoNotOptimize(output.data());
+    const Clocks kernel = t0.since();
+    t0 = Clocks::now();
+    benchmark::DoNotOptimize(result_digest(output));
+    const Clocks digest = t0.since();
+    t0 = Clocks::now();
+    const Status status = worker.run();
+    const Clocks total = t0.since();
+    if (!status.ok()) {
+      state.SkipWithError(status.to_string().c_str());
+      return false;
+    }
+    if (timed) {
+      kernel_s += kernel;
+      digest_s += digest;
+      total_s += total;
+      state.SetIterationTime(total.wall);
+    }
+    return true;
+  };
+  if (!run_once(false)) return;  // warm-up
+  for (auto _ : state) {
+    if (!run_once(true)) return;
+  }
+  if (!worker.last_signature_verifies()) {
+    state.SkipWithError("the worker's contribution signature does not verify");
+    return;
+  }
+  const double n = static_cast<double>(state.iterations());
+  const double kernel_ms = 1e3 * kernel_s.cpu / n;
+  const double ratio = total_s.cpu / kernel_s.cpu;
+  state.counters["kernel_ms"] = kernel_ms;  // CPU time
+  state.counters["total_ms"] = 1e3 * total_s.cpu / n;
+  state.counters["digest_ms"] = 1e3 * digest_s.cpu / n;  // the digest alone, for reference
+  state.counters["overhead_ratio"] = ratio;
+  state.counters["overhead_ratio_wall"] = total_s.wall / kernel_s.wall;
+  state.counters["task_long_enough"] = kernel_ms >= kTaskMsMin ? 1 : 0;
+  state.counters["target_met"] = kernel_ms >= kTaskMsMin && ratio <= kOverheadRatioMax ? 1 : 0;
+}
+// 16 options x 2,048 paths x 252 dates = 8.3e6 path-steps: about 0.2 s on one core of the
+// project's 2-vCPU EPYC VM (3.7e7 path-steps/s), the same task shape as the GPU case with fewer
+// paths.
+BENCHMARK(BM_VerificationOverheadCpu)
+    ->Args({16, 2048})
+    ->UseManualTime()
+    ->Iterations(10)
+    ->Unit(benchmark::kMillisecond);
 
 // The limit: Philox4x32-10 calls (four 32-bit words each) with nothing else, counters walking as
 // the kernel's do; the words are folded so the calls cannot be dropped.

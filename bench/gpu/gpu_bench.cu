@@ -2,6 +2,8 @@
 // kernels and the digest are reported against it).
 #include "gpu_bench.cuh"
 
+#include <bit>
+
 namespace gpoc::bench {
 namespace {
 
@@ -42,6 +44,21 @@ void DeviceBytes::fill_random(std::uint64_t seed) {
   fill_kernel<<<1024, 256>>>(as(), bytes_, seed);
   GPOC_BENCH_CUDA(cudaGetLastError());
   GPOC_BENCH_CUDA(cudaDeviceSynchronize());
+}
+
+std::vector<std::uint8_t> mc_option_records(int options, std::uint32_t type, std::uint32_t steps) {
+  std::vector<std::uint8_t> out;
+  auto put = [&](std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  };
+  for (int i = 0; i < options; ++i) {
+    put(type);
+    put(steps);
+    const float strike = 90.0f + static_cast<float>(i % 21);
+    for (float f : {100.0f, strike, 0.05f, 0.2f, 1.0f}) put(std::bit_cast<std::uint32_t>(f));
+    put(0);
+  }
+  return out;
 }
 
 }  // namespace gpoc::bench

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 namespace gpoc::bench {
 
@@ -84,18 +85,24 @@ class EventTimer {
     (void)cudaEventDestroy(stop_);
   }
   void start(cudaStream_t s) { GPOC_BENCH_CUDA(cudaEventRecord(start_, s)); }
-  // Waits for the stop event and reports the elapsed time as this iteration's.
-  void stop(cudaStream_t s, benchmark::State& state) {
+  // Waits for the stop event and returns the seconds since start.
+  double stop_seconds(cudaStream_t s) {
     GPOC_BENCH_CUDA(cudaEventRecord(stop_, s));
     GPOC_BENCH_CUDA(cudaEventSynchronize(stop_));
     float ms = 0;
     GPOC_BENCH_CUDA(cudaEventElapsedTime(&ms, start_, stop_));
-    state.SetIterationTime(static_cast<double>(ms) / 1e3);
+    return static_cast<double>(ms) / 1e3;
   }
+  // Waits for the stop event and reports the elapsed time as this iteration's.
+  void stop(cudaStream_t s, benchmark::State& state) { state.SetIterationTime(stop_seconds(s)); }
 
  private:
   cudaEvent_t start_{};
   cudaEvent_t stop_{};
 };
+
+// n mc_option records of one type and step count (32 bytes each, little-endian), with strikes
+// 90..110 around a spot of 100: at the money on average.
+std::vector<std::uint8_t> mc_option_records(int options, std::uint32_t type, std::uint32_t steps);
 
 }  // namespace gpoc::bench

@@ -5,7 +5,6 @@
 // the device could have run in the time one path step took: the cost of a step in units of the
 // float32 ceiling.
 #include <algorithm>
-#include <bit>
 #include <cstdint>
 #include <vector>
 
@@ -90,28 +89,13 @@ void BM_Fp32FmaChainGpu(benchmark::State& state) {
 }
 BENCHMARK(BM_Fp32FmaChainGpu)->UseManualTime()->MinWarmUpTime(0.2)->Unit(benchmark::kMillisecond);
 
-std::vector<std::uint8_t> option_records(int options, std::uint32_t type, std::uint32_t steps) {
-  std::vector<std::uint8_t> out;
-  auto put = [&](std::uint32_t v) {
-    for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-  };
-  for (int i = 0; i < options; ++i) {
-    put(type);
-    put(steps);
-    const float strike = 90.0f + static_cast<float>(i % 21);
-    for (float f : {100.0f, strike, 0.05f, 0.2f, 1.0f}) put(std::bit_cast<std::uint32_t>(f));
-    put(0);
-  }
-  return out;
-}
-
 // range(0) options of range(1) paths, launched as the CUDA backend launches them (scratch
 // allocation included, the copies and the digest not).
 void run_mc(benchmark::State& state, std::uint32_t type, std::uint32_t steps) {
   if (!have_device(state)) return;
   const int options = static_cast<int>(state.range(0));
   const auto paths = static_cast<std::uint64_t>(state.range(1));
-  const std::vector<std::uint8_t> records = option_records(options, type, steps);
+  const std::vector<std::uint8_t> records = mc_option_records(options, type, steps);
   DeviceBytes input(records.size()), output(static_cast<std::size_t>(options) * 24);
   GPOC_BENCH_CUDA(cudaMemcpy(input.as(), records.data(), records.size(), cudaMemcpyHostToDevice));
   cudaStream_t stream = nullptr;

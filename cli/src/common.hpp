@@ -12,6 +12,11 @@
 #include "gpoc/common/statements.hpp"
 #include "gpoc/common/status.hpp"
 #include "gpoc/proto/gpoc.pb.h"
+#include "gpoc/sla/book.hpp"
+
+namespace gpoc::client {
+class Client;
+}
 
 namespace gpoc::cli {
 
@@ -37,5 +42,37 @@ void add_check_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_account_command(CLI::App& app);
 void add_operator_command(CLI::App& app);
+void add_sla_command(CLI::App& app);
+
+// SLAs, shared by `gpoc sla` and `gpoc demo`.
+struct SlaCreateOptions {
+  std::string provider = "pool";
+  std::string name;
+  std::string sli = "availability";
+  std::string kernel;
+  std::string op = ">=";
+  std::string target = "99.9";
+  std::string period = "daily";
+  std::int64_t period_seconds = 0;
+  std::uint32_t periods = 30;
+  std::int64_t start_ms = -1;
+  std::int64_t slice_seconds = 60;
+  std::uint32_t min_workers = 1;
+  std::uint32_t leverage = 1;
+  std::string mode = "deviation";
+  std::vector<std::string> tiers;
+  std::vector<std::string> severity;
+  std::uint32_t premium_bp = 0;
+  std::vector<std::string> maintenance;
+};
+void add_sla_create_options(CLI::App* cmd, SlaCreateOptions& o);
+Result<sla::SlaSpec> build_sla_spec(const SlaCreateOptions& o, const PublicKey& pool,
+                                    std::int64_t now_ms);
+Result<wire::SlaInfo> create_sla(client::Client& c, const SecretKey& pool_key,
+                                 const sla::SlaSpec& spec);
+Result<wire::SlaInfo> stake_sla(client::Client& c, const SecretKey& key, const PublicKey& pool,
+                                const sla::SlaId& id, sla::PoolSide side, Amount amount,
+                                bool withdraw);
+int print_sla_report(const wire::SlaInfo& info, bool json);  // the `gpoc sla report` text
 
 }  // namespace gpoc::cli

@@ -15,6 +15,7 @@
 
 #include "common.hpp"
 #include "gpoc/client/client.hpp"
+#include "gpoc/common/clock.hpp"
 #include "gpoc/common/hex.hpp"
 #include "gpoc/common/process.hpp"
 #include "gpoc/kernels/kernels.hpp"
@@ -140,6 +141,66 @@ static Amount free_of(client::Client& c, const PublicKey& k) {
   return st.ok() ? st->free() : 0;
 }
 
+// The pool's SLA: every worker up, in 1-second slices, over two 4-second periods. The pool stakes
+// the collateral, the requester hedges in the user pool; one honest worker stops for the second
+// period, which breaches it. Returns whether both periods settled as the formula says.
+static Result<bool> run_demo_sla(client::Client& c, const SecretKey& pool_key,
+                                 const SecretKey& requester, std::vector<Process>& workers,
+                                 std::size_t worker_count) {
+  constexpr Amount kCollateral = 4'000, kHedge = 1'000;
+  GPOC_RETURN_IF_ERROR(
+      c.mint(pool_key, pool_key.public_key(), kCollateral, "demo SLA collateral").status());
+  GPOC_RETURN_IF_ERROR(c.mint(pool_key, requester.public_key(), kHedge, "demo SLA hedge").status());
+  SlaCreateOptions so;
+  so.name = "demo: every worker up";
+  so.sli = "availability";
+  so.op = ">=";
+  so.target = "99";
+  so.period = "custom";
+  so.period_seconds = 4;
+  so.periods = 2;
+  so.slice_seconds = 1;
+  so.min_workers = static_cast<std::uint32_t>(worker_count);
+  so.leverage = 2;
+  const std::int64_t now_ms = SystemClock::instance().now_ms();
+  so.start_ms = (now_ms / 1000 + 1) * 1000;  // the next whole second
+  GPOC_ASSIGN_OR_RETURN(sla::SlaSpec spec, build_sla_spec(so, pool_key.public_key(), now_ms));
+  GPOC_ASSIGN_OR_RETURN(wire::SlaInfo info, create_sla(c, pool_key, spec));
+  const sla::SlaId id = sla::sla_id_of(sla::encode_spec(spec));
+  std::cout << "SLA " << to_hex(id).substr(0, 16) << ": availability >= 99% of 1 s slices with all "
+            << worker_count << " workers up, 2 periods of 4 s, leverage 2\n";
+  GPOC_RETURN_IF_ERROR(
+      stake_sla(c, pool_key, pool_key.public_key(), id, sla::PoolSide::provider, kCollateral, false)
+          .status());
+  GPOC_RETURN_IF_ERROR(
+      stake_sla(c, requester, pool_key.public_key(), id, sla::PoolSide::user, kHedge, false)
+          .status());
+  std::cout << "  staked " << kCollateral << " units of provider collateral (the pool) and "
+            << kHedge << " units of user hedge (the requester)\n";
+  auto sleep_until = [](std::int64_t t) {
+    while (SystemClock::instance().now_ms() < t)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  };
+  const sla::PeriodBounds p1 = sla::period_bounds(spec, 1);
+  sleep_until(p1.begin_ms);
+  workers.front().stop();
+  std::cout << "  worker-1 stopped for period 1; waiting for both periods to settle\n"
+            << std::flush;
+  for (int i = 0; i < 100; ++i) {
+    sleep_until(p1.end_ms + 1'000 + i * 100);
+    GPOC_ASSIGN_OR_RETURN(wire::SlaList l, c.sla_query(id, std::nullopt));
+    info = l.slas(0);
+    if (info.next_period() >= 2) break;
+  }
+  print_sla_report(info, false);
+  // Period 0 had every worker up; period 1 lost worker-1: respected, then breached.
+  const bool as_expected = info.next_period() == 2 && info.periods_size() == 2 &&
+                           info.periods(0).outcome() == "respected" &&
+                           info.periods(1).outcome() == "breached" &&
+                           info.provider_pool() + info.user_pool() == kCollateral + kHedge;
+  return as_expected;
+}
+
 static int run_demo(const DemoOpts& o) {
   std::filesystem::path dir = o.data_dir;
   if (dir.empty()) {
@@ -263,13 +324,15 @@ static int run_demo(const DemoOpts& o) {
   }
   std::cout << "  pool       " << free_of(c, pool_key->public_key()) << "\n"
             << "  kitty      " << free_of(c, kitty_account()) << "\n";
+  auto sla_report = run_demo_sla(c, *pool_key, *key, workers, names.size());
+  if (!sla_report.ok()) return fail(sla_report.status().with_context("SLA"));
   for (Process& w : workers) w.stop();
   sched->stop();
   std::cout << "ledger audit: gpoc ledger verify --data-dir " << (dir / "pool").string() << "\n"
             << std::flush;
   auto verify = Process::spawn({exe, "ledger", "verify", "--data-dir", (dir / "pool").string()});
   int verify_rc = verify.ok() ? verify->wait(60'000).value_or(-1) : -1;
-  bool all_ok = good == tasks.size() && fetched == good && verify_rc == 0;
+  bool all_ok = good == tasks.size() && fetched == good && verify_rc == 0 && *sla_report;
   if (!o.keep && o.data_dir.empty() && all_ok) std::filesystem::remove_all(dir);
   std::cout << (all_ok ? "demo OK\n" : "demo FAILED; logs in " + dir.string() + "\n");
   return all_ok ? 0 : 1;

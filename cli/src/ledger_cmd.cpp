@@ -11,6 +11,7 @@
 #include "gpoc/common/merkle.hpp"
 #include "gpoc/kernels/certificate.hpp"
 #include "gpoc/ledger/ledger.hpp"
+#include "gpoc/sla/book.hpp"
 #include "gpoc/verifier/records.hpp"
 #include "gpoc/verifier/replay.hpp"
 
@@ -28,6 +29,7 @@ enum VerifyExit {
 struct VerifyOutcome {
   int code = kVerifyOk;
   std::uint64_t entries = 0, commits = 0, failures = 0, open_tasks = 0;
+  std::uint64_t slas = 0, settlements = 0;
   // Records that carry a certificate: re-run on the stored input and output, or not (the
   // database no longer holds them, e.g. a ledger copied without its task table).
   std::uint64_t certificates_checked = 0, certificates_unchecked = 0;
@@ -96,6 +98,9 @@ static Result<VerifyOutcome> verify_ledger(const ledger::Ledger& l, const Public
     return out;
   }
   verifier::Replay replay(pool);
+  // SLA entries: the book re-checks every signature, staking rule and settlement formula (and
+  // that a settlement keeps P + U), and its moves go into the same replayed accounts.
+  sla::Book book(pool);
   Status walk = l.for_each_entry(1, [&](const ledger::Entry& e) {
     Status s = ok_status();
     if (e.kind == verifier::kCommitKind || e.kind == verifier::kFailKind) {
@@ -107,7 +112,13 @@ static Result<VerifyOutcome> verify_ledger(const ledger::Ledger& l, const Public
         ++(checked ? out.certificates_checked : out.certificates_unchecked);
       }
     }
-    if (s.ok()) s = replay.apply(e.kind, e.body);
+    if (s.ok() && sla::is_sla_kind(e.kind)) {
+      s = book.apply(e.kind, e.body, e.seq,
+                     [&](const std::vector<Move>& m) { return replay.transfer(m); });
+      if (s.ok() && e.kind == sla::kSettleKind) ++out.settlements;
+    } else if (s.ok()) {
+      s = replay.apply(e.kind, e.body);
+    }
     if (!s.ok()) {
       out.code = kVerifyBadRecord;
       out.first_bad_seq = e.seq;
@@ -157,6 +168,18 @@ static Result<VerifyOutcome> verify_ledger(const ledger::Ledger& l, const Public
   }
   if (sum != replay.accounts().minted())
     return bad_state("balances and locks do not add up to the units minted");
+  // Each SLA's two pool accounts hold exactly what its book says: P and U.
+  for (const auto& [id, s] : book.all()) {
+    ++out.slas;
+    const Balance p = replay.accounts().get(sla::provider_pool_account(id));
+    const Balance u = replay.accounts().get(sla::user_pool_account(id));
+    if (p.free != s.provider.value || u.free != s.user.value || p.locked != 0 || u.locked != 0) {
+      return bad_state("SLA " + to_hex(id).substr(0, 16) + ": its pool accounts hold " +
+                       std::to_string(p.free) + " + " + std::to_string(u.free) +
+                       " units, but its entries give P = " + std::to_string(s.provider.value) +
+                       " and U = " + std::to_string(s.user.value));
+    }
+  }
   return out;
 }
 
@@ -168,7 +191,9 @@ void add_ledger_command(CLI::App& app) {
       "Recompute the hash chain, re-check every record's signatures, votes and seals, check that "
       "every entry's value moves follow the pool policy and PoCo's settlement rules, re-run every "
       "recorded certificate with its seed on the stored input and output, and replay "
-      "the scores and balances (which must add up to the units minted).\n"
+      "the scores and balances (which must add up to the units minted), and re-check every SLA "
+      "entry: signatures, staking limits and lock-ups, each period's settlement by the formula, "
+      "and that settlements conserve each SLA's provider + user pools.\n"
       "Exit 0: all good; 1: could not read; 3: chain broken (names the first bad entry);\n"
       "4: a record fails its audit; 5: derived state disagrees with the records.");
   struct Opts {
@@ -206,6 +231,8 @@ void add_ledger_command(CLI::App& app) {
                        {"open_tasks", r->open_tasks},
                        {"minted", r->minted},
                        {"head", to_hex(r->head)},
+                       {"slas", r->slas},
+                       {"settlements", r->settlements},
                        {"certificates_checked", r->certificates_checked},
                        {"certificates_unchecked", r->certificates_unchecked}};
       j["first_bad_seq"] =
@@ -216,7 +243,12 @@ void add_ledger_command(CLI::App& app) {
                 << r->failures << " failed tasks, " << r->open_tasks
                 << " in progress), every signature "
                 << "checks, every entry balances, scores and balances match the entries, "
-                << r->minted << " units minted and all accounted for\n";
+                << r->minted << " units minted and all accounted for";
+      if (r->slas > 0) {
+        std::cout << "; " << r->slas << " SLAs, " << r->settlements
+                  << " period settlements by the formula, each SLA's P + U conserved";
+      }
+      std::cout << "\n";
       if (r->certificates_checked + r->certificates_unchecked > 0) {
         std::cout << "certificates: " << r->certificates_checked << " re-run and passed";
         if (r->certificates_unchecked > 0)

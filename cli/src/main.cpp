@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   gpoc::cli::add_worker_command(app);
   gpoc::cli::add_requester_commands(app);
   gpoc::cli::add_account_command(app);
+  gpoc::cli::add_sla_command(app);
   gpoc::cli::add_operator_command(app);
   gpoc::cli::add_ledger_command(app);
   gpoc::cli::add_kernels_command(app);

@@ -143,6 +143,33 @@ Result<wire::AccountStatus> Client::mint(const SecretKey& pool_key, const Public
   return reply.account_status();
 }
 
+Result<wire::SlaInfo> Client::sla_order(wire::SlaOrder::Kind kind, const Bytes& statement,
+                                        const Signature& signature, int timeout_ms) {
+  wire::Envelope env;
+  auto* o = env.mutable_sla_order();
+  o->set_kind(kind);
+  o->set_statement(statement.data(), statement.size());
+  o->set_signature(signature.data(), signature.size());
+  env.set_message_id(transport::next_message_id());
+  GPOC_ASSIGN_OR_RETURN(wire::Envelope reply, request_retried(env, timeout_ms));
+  if (!reply.has_sla_list() || reply.sla_list().slas_size() != 1)
+    return internal_error("unexpected reply to an SLA order");
+  return reply.sla_list().slas(0);
+}
+
+Result<wire::SlaList> Client::sla_query(const std::optional<Digest32>& id,
+                                        const std::optional<PublicKey>& holder, int timeout_ms) {
+  wire::Envelope env;
+  auto* q = env.mutable_sla_query();
+  if (id) q->set_sla_id(id->data(), id->size());
+  if (holder) q->set_holder(holder->data(), holder->size());
+  env.set_message_id(transport::next_message_id());
+  GPOC_ASSIGN_OR_RETURN(wire::Envelope reply, request(std::move(env), timeout_ms));
+  if (reply.has_error()) return error_status(reply.error());
+  if (!reply.has_sla_list()) return internal_error("unexpected reply to an SLA query");
+  return reply.sla_list();
+}
+
 Result<wire::Envelope> Client::request_retried(const wire::Envelope& env, int timeout_ms) {
   Status last;
   for (int attempt = 0; attempt < 3; ++attempt) {

@@ -48,7 +48,8 @@ KernelInfo mc_option_info() {
           "deterministic implementations (a few ulps from the true values), not the platform's; "
           "a NaN result is written as 0x7ff8000000000000",
       .params = {{.name = "paths",
-                  .doc = "simulated paths per option",
+                  .doc = "simulated paths per option; options x paths may not exceed 2^28 (the "
+                         "work cap: options x paths x 4096 steps <= 2^40 path-steps per task)",
                   .required = true,
                   .default_value = {},
                   .min_value = 1,
@@ -70,7 +71,20 @@ Result<std::uint64_t> mc_option_output_bytes(const Task& task) {
     return invalid_argument(task.info->id + ": input of " + std::to_string(task.input_bytes) +
                             " bytes is not a multiple of 32 (option records)");
   }
-  return task.input_bytes / kMcRecordBytes * kMcResultBytes;
+  const std::uint64_t options = task.input_bytes / kMcRecordBytes;
+  const std::uint64_t paths = task.param("paths");
+  // options <= 2^25 (1 GiB of input) and paths <= 2^30, so the product fits; times 4096 might not.
+  static_assert(kMcPathsMax <= (std::uint64_t{1} << 30) && kMcPathStepsMax % kMcStepsMax == 0);
+  static_assert(kMcPathStepsMax == std::uint64_t{1} << 40, "the message below says 2^40");
+  constexpr std::uint64_t option_paths_max = kMcPathStepsMax / kMcStepsMax;
+  if (options * paths > option_paths_max) {
+    return resource_exhausted(
+        task.info->id + ": " + std::to_string(options) + " options x " + std::to_string(paths) +
+        " paths x up to " + std::to_string(kMcStepsMax) +
+        " steps exceeds the work cap of 2^40 path-steps per task (options x paths <= " +
+        std::to_string(option_paths_max) + "); use fewer paths or split the options across tasks");
+  }
+  return options * kMcResultBytes;
 }
 
 void run_mc_option_on_host(ByteView input, std::uint64_t paths, std::uint64_t seed,

@@ -119,7 +119,9 @@ void Scheduler::Impl::on_account(const std::string& peer, const wire::Envelope& 
         auto seqs, reader->account_entries(account, std::min(req.history_limit(), kHistoryMax)));
     for (std::uint64_t seq : seqs) {
       GPOC_ASSIGN_OR_RETURN(ledger::Entry e, reader->entry(seq));
-      GPOC_ASSIGN_OR_RETURN(auto moves, verifier::entry_moves(e.kind, e.body));
+      GPOC_ASSIGN_OR_RETURN(auto moves, sla::is_sla_kind(e.kind)
+                                            ? sla::record_moves(e.kind, e.body)
+                                            : verifier::entry_moves(e.kind, e.body));
       Amount128 free_in = 0, free_out = 0, locked_in = 0, locked_out = 0;
       for (const Move& m : moves) {
         if (m.from == account) (m.from_pot == Pot::free ? free_out : locked_out) += m.amount;

@@ -297,6 +297,8 @@ void Scheduler::Impl::on_client_message(transport::Incoming& in) {
     case wire::Envelope::kResultRequest: return on_result(in.peer, in.env);
     case wire::Envelope::kMintRequest: return on_mint(in.peer, in.env);
     case wire::Envelope::kAccountRequest: return on_account(in.peer, in.env);
+    case wire::Envelope::kSlaOrder: return on_sla_order(in.peer, in.env);
+    case wire::Envelope::kSlaQuery: return on_sla_query(in.peer, in.env);
     case wire::Envelope::kError: return;
     default:
       send_error(Side::clients, in.peer, in.env.message_id(), wire::ERROR_MALFORMED,

@@ -14,10 +14,12 @@
 #include "gpoc/ledger/ledger.hpp"
 #include "gpoc/proto/gpoc.pb.h"
 #include "gpoc/scheduler/scheduler.hpp"
+#include "gpoc/sla/book.hpp"
 #include "gpoc/transport/chunks.hpp"
 #include "gpoc/transport/envelope.hpp"
 #include "gpoc/transport/socket.hpp"
 #include "gpoc/verifier/engine.hpp"
+#include "sla_monitor.hpp"
 
 namespace gpoc::scheduler {
 
@@ -122,6 +124,24 @@ struct Scheduler::Impl {
   Status record_policy();
   std::set<Digest32> pending_mints;   // mint statement hashes in `batch`
   std::set<Digest32> inflight_mints;  // ... in the batch the writer is committing
+
+  // SLAs (sla.cpp)
+  Status load_slas();
+  void note_sla_entry(std::string_view kind, ByteView body, std::uint64_t seq);
+  Status commit_sla_entry(std::string_view kind, const Bytes& body, const Digest32& subject);
+  void on_sla_order(const std::string& peer, const wire::Envelope& env);
+  void on_sla_query(const std::string& peer, const wire::Envelope& env);
+  void reply_sla(const std::string& peer, std::uint64_t reply_to, const sla::SlaId& id,
+                 bool durable);
+  void fill_sla_info(const sla::SlaState& s, const std::optional<PublicKey>& holder,
+                     wire::SlaInfo& info);
+  void sla_turn(std::int64_t now_ms);
+  std::unique_ptr<sla::Book> sla_book;
+  std::unique_ptr<SlaMonitor> sla_monitor;
+  std::set<Digest32> sla_orders_done;  // stake/withdraw statement hashes applied
+  std::map<std::pair<sla::SlaId, std::uint32_t>, std::uint64_t> sla_settle_seq;
+  std::map<PublicKey, std::string> paused_workers;  // by a fast-burn alert, with the reason
+  std::int64_t next_sla_turn_ms = 0;
 
   // client side (client_handlers.cpp)
   void on_client_message(transport::Incoming& in);

@@ -142,6 +142,7 @@ void Scheduler::Impl::on_finish(verifier::FinishAction& f) {
   }
   for (const auto& [worker, score] : f.scores) batch.set_score(worker, score);
   write_balances(f.record.moves);
+  sla_monitor->task_finished(f.record, f.view.kernel, f.view.final_deadline_ms, *sla_book);
   outputs.erase(id);
   inputs.erase(id);
   uploads.erase(id);
@@ -203,6 +204,7 @@ void Scheduler::Impl::handle(Side side, transport::Incoming& in) {
 }
 
 std::int64_t Scheduler::Impl::turn(std::int64_t now_ms) {
+  sla_turn(now_ms);
   std::int64_t next = engine->tick(now_ms);
   expire_receiving(now_ms);
   apply_actions();
@@ -300,6 +302,7 @@ Result<std::unique_ptr<Scheduler::Impl>> Scheduler::Impl::open(SchedulerConfig c
   s.engine->restore_accounts(std::move(accounts));
   GPOC_RETURN_IF_ERROR(s.resume_unfinished());
   s.next_seq = s.ledger->size() + 1;
+  GPOC_RETURN_IF_ERROR(s.load_slas());
   GPOC_RETURN_IF_ERROR(s.record_policy());
   GPOC_ASSIGN_OR_RETURN(s.reader, ledger::Ledger::open(s.cfg.data_dir, /*read_only=*/true));
   if (!threaded) {

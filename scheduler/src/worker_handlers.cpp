@@ -103,6 +103,7 @@ void Scheduler::Impl::on_register(const std::string& peer, const wire::Envelope&
   s.challenged = false;
   engine->worker_registered(s.key, *operator_key, st->exec_class,
                             reg.slots() == 0 ? 1 : reg.slots(), std::move(kernels), now());
+  sla_monitor->seen(s.key, now());
   spdlog::info("worker {} registered: {} ({}, {} slots){}", to_hex(s.key).substr(0, 16),
                st->exec_class, reg.device().name(), reg.slots(),
                *operator_key == s.key ? "" : ", operator " + to_hex(*operator_key).substr(0, 16));
@@ -201,6 +202,7 @@ void Scheduler::Impl::on_worker_message(transport::Incoming& in) {
     return;
   }
   engine->worker_seen(worker, now());
+  sla_monitor->seen(worker, now());
   switch (env.body_case()) {
     case wire::Envelope::kHeartbeat: {
       wire::Envelope hb;

@@ -118,6 +118,23 @@ wire::TaskStatus PoolTest::submit_and_wait(const client::SubmitOptions& o, const
   return st.ok() ? *st : wire::TaskStatus{};
 }
 
+std::pair<int, std::string> run_gpoc(const std::filesystem::path& dir,
+                                     std::vector<std::string> args,
+                                     std::map<std::string, std::string> env) {
+  args.insert(args.begin(), GPOC_BINARY);
+  std::filesystem::path log = dir / "cli-out.log";
+  std::filesystem::remove(log);
+  for (auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+  auto p = Process::spawn(args, log);
+  for (auto& [k, v] : env) ::unsetenv(k.c_str());
+  EXPECT_TRUE(p.ok());
+  int rc = p->wait(60'000).value_or(-1);
+  std::ifstream in(log);
+  std::stringstream s;
+  s << in.rdbuf();
+  return {rc, s.str()};
+}
+
 int PoolTest::ledger_verify() {
   auto p = Process::spawn({GPOC_BINARY, "ledger", "verify", "--data-dir", (dir_ / "pool").string()},
                           dir_ / "verify.log");

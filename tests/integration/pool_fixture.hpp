@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,5 +42,10 @@ class PoolTest : public ::testing::Test {
 };
 
 Bytes random_bytes(std::size_t n, std::uint64_t seed);
+
+// Runs gpoc with arguments (in `dir`, with extra environment); returns (exit code, its output).
+std::pair<int, std::string> run_gpoc(const std::filesystem::path& dir,
+                                     std::vector<std::string> args,
+                                     std::map<std::string, std::string> env = {});
 
 }  // namespace gpoc::testing

@@ -20,24 +20,6 @@
 namespace gpoc::testing {
 namespace {
 
-// Runs gpoc with arguments; returns (exit code, stdout+stderr).
-std::pair<int, std::string> run_gpoc(const std::filesystem::path& dir,
-                                     std::vector<std::string> args,
-                                     std::map<std::string, std::string> env = {}) {
-  args.insert(args.begin(), GPOC_BINARY);
-  std::filesystem::path log = dir / "cli-out.log";
-  std::filesystem::remove(log);
-  for (auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-  auto p = Process::spawn(args, log);
-  for (auto& [k, v] : env) ::unsetenv(k.c_str());
-  EXPECT_TRUE(p.ok());
-  int rc = p->wait(60'000).value_or(-1);
-  std::ifstream in(log);
-  std::stringstream s;
-  s << in.rdbuf();
-  return {rc, s.str()};
-}
-
 void write_file(const std::filesystem::path& p, const Bytes& b) {
   std::ofstream(p, std::ios::binary)
       .write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));

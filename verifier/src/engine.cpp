@@ -120,6 +120,31 @@ Status Engine::mint(const PublicKey& to, Amount amount) {
   return accounts_.apply(Move{kMintSource, Pot::free, to, Pot::free, amount});
 }
 
+Status Engine::transfer(const std::vector<Move>& moves) {
+  std::map<PublicKey, Amount> out;
+  for (const Move& m : moves) {
+    if (m.from == kMintSource) return invalid_argument("a transfer cannot mint");
+    if (m.from_pot != Pot::free) return invalid_argument("a transfer moves free units only");
+    out[m.from] += m.amount;
+  }
+  for (const auto& [account, amount] : out) {
+    if (available(account) < amount) {
+      return failed_precondition("account " + to_hex(account).substr(0, 16) + " has " +
+                                 std::to_string(available(account)) + " units available, " +
+                                 std::to_string(amount) + " needed");
+    }
+  }
+  return accounts_.apply(moves);
+}
+
+void Engine::set_paused(const PublicKey& worker, bool paused, std::string reason) {
+  if (paused) {
+    paused_[worker] = std::move(reason);
+  } else {
+    paused_.erase(worker);
+  }
+}
+
 Amount Engine::available(const PublicKey& account) const {
   const Amount free = accounts_.get(account).free;
   auto it = reserved_.find(account);

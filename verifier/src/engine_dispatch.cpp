@@ -38,6 +38,7 @@ Engine::Worker* Engine::pick_worker(const Task& t) {
   Worker* chosen = nullptr;
   for (auto& [key, w] : workers_) {
     if (!w.alive || w.running >= w.slots || w.kernels.count(kernel) == 0) continue;
+    if (paused_.count(key) != 0) continue;
     if (t.in.class_bound && !t.exec_class.empty() && w.exec_class != t.exec_class) continue;
     // One replica per worker and per operator, ever: a released replica still counts, so a
     // worker (or a sibling of one operator) that lost or failed it does not get a second go.
@@ -77,7 +78,7 @@ bool Engine::dispatch_one(Task& t, std::int64_t now_ms) {
 void Engine::dispatch(std::int64_t now_ms) {
   std::uint64_t free_slots = 0;
   for (const auto& [k, w] : workers_) {
-    if (w.alive && w.running < w.slots) free_slots += w.slots - w.running;
+    if (w.alive && w.running < w.slots && paused_.count(k) == 0) free_slots += w.slots - w.running;
   }
   for (const auto& [order, id] : dispatch_queue_) {
     if (free_slots == 0) break;
@@ -218,8 +219,10 @@ std::optional<TaskView> Engine::task_view(const TaskId& id) const {
 std::vector<WorkerView> Engine::workers() const {
   std::vector<WorkerView> out;
   for (const auto& [k, w] : workers_) {
+    auto p = paused_.find(k);
     out.push_back(WorkerView{k, w.operator_key, w.exec_class, score(k), w.alive, w.running, w.slots,
-                             w.last_seen_ms});
+                             w.last_seen_ms, p != paused_.end(),
+                             p != paused_.end() ? p->second : std::string()});
   }
   return out;
 }

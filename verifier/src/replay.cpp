@@ -44,6 +44,14 @@ Status Replay::apply(std::string_view kind, ByteView body) {
   return ok_status();
 }
 
+Status Replay::transfer(const std::vector<Move>& moves) {
+  for (const Move& m : moves) {
+    if (m.from == kMintSource) return data_loss("an SLA entry cannot mint");
+  }
+  if (Status s = accounts_.apply(moves); !s.ok()) return data_loss(s.message());
+  return ok_status();
+}
+
 Status Replay::apply_record(const TaskRecord& r) {
   auto it = open_.find(r.task_id);
   if (it == open_.end()) return data_loss("task settled without an escrow (or settled twice)");

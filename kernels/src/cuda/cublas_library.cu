@@ -10,6 +10,7 @@ namespace {
 struct LoadedCublas {
   CublasApi api;
   bool ok = false;
+  LibraryVersion version;   // meaningful when ok
   std::string description;  // what was loaded, or why nothing was
 };
 
@@ -68,6 +69,7 @@ LoadedCublas load() {
       continue;
     }
     out.ok = true;
+    out.version = {.major = major, .minor = minor, .patch = patch};
     out.description = name + " (cuBLAS " + version + ")";
     return out;
   }
@@ -85,6 +87,11 @@ const LoadedCublas& loaded() {
 Result<std::string> cublas_library() {
   if (!loaded().ok) return unavailable(loaded().description);
   return loaded().description;
+}
+
+std::optional<LibraryVersion> cublas_version() {
+  if (!loaded().ok) return std::nullopt;
+  return loaded().version;
 }
 
 const CublasApi* cublas_api() { return loaded().ok ? &loaded().api : nullptr; }

@@ -3,8 +3,10 @@
 // too. This header compiles with g++ (no cuBLAS types); cublas_library.cuh has the entry points.
 #pragma once
 
+#include <optional>
 #include <string>
 
+#include "../execution_class.hpp"
 #include "gpoc/common/status.hpp"
 
 namespace gpoc::kernels::detail {
@@ -14,5 +16,9 @@ namespace gpoc::kernels::detail {
 // "libcublas.so.13 (cuBLAS 13.0.2)", or an `unavailable` error naming the libraries tried and why
 // each failed. The answer never changes within a process.
 Result<std::string> cublas_library();
+
+// The version of the cuBLAS cublas_library() loaded (cublasGetProperty), or nullopt when none
+// could be. Loads it on the first call; the answer never changes within a process.
+std::optional<LibraryVersion> cublas_version();
 
 }  // namespace gpoc::kernels::detail

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "../execution_class.hpp"
 #include "../gemm.hpp"
 #include "../task.hpp"
 #include "cublas_library.hpp"
@@ -25,10 +26,6 @@ __global__ void probe_kernel() {}
 
 std::string cuda_error_text(cudaError_t err) {
   return std::string(cudaGetErrorName(err)) + " (" + cudaGetErrorString(err) + ")";
-}
-
-std::string toolkit_version() {
-  return std::to_string(CUDART_VERSION / 1000) + "." + std::to_string(CUDART_VERSION % 1000 / 10);
 }
 
 Status launch_kernel(const detail::Task& task, const DeviceBuffer& input,
@@ -92,7 +89,7 @@ Status kernel_available(detail::KernelKind kind, std::string_view id) {
 
 class CudaBackend final : public Backend {
  public:
-  // execution_class: "cuda-sm90x132-cuda13.0", architecture, SM count and toolkit.
+  // execution_class: "cuda-sm90x132-cuda13.0-cublas13.1.0" (execution_class.hpp).
   CudaBackend(int ordinal, DeviceDescription device, std::string execution_class)
       : ordinal_(ordinal),
         device_(std::move(device)),
@@ -208,6 +205,28 @@ Status check_kernel_image(int ordinal, const DeviceDescription& device) {
                      GPOC_KERNELS_CUDA_ARCHITECTURES + ": " + cuda_error_text(err));
 }
 
+// cuBLAS promises identical bits only on the same architecture with the same number of SMs
+// (H100 SXM 132, H100 PCIe 114), and only from the same cuBLAS build, so all of them are part of
+// the class. Computed once per backend; cuBLAS is loaded here if it was not yet (the worker would
+// load it anyway when it asks which kernels it supports).
+Result<std::string> execution_class_of(int ordinal) {
+  int attribute[3] = {0, 0, 0};
+  const cudaDeviceAttr which[3] = {cudaDevAttrComputeCapabilityMajor,
+                                   cudaDevAttrComputeCapabilityMinor,
+                                   cudaDevAttrMultiProcessorCount};
+  for (int i = 0; i < 3; ++i) {
+    const cudaError_t err = cudaDeviceGetAttribute(&attribute[i], which[i], ordinal);
+    if (err != cudaSuccess) {
+      (void)cudaGetLastError();
+      return unavailable(
+          "CUDA device " + std::to_string(ordinal) +
+          ": cannot read its compute capability and SM count: " + cuda_error_text(err));
+    }
+  }
+  return detail::cuda_execution_class(attribute[0], attribute[1], attribute[2], CUDART_VERSION,
+                                      detail::cublas_version());
+}
+
 }  // namespace
 
 bool cuda_compiled() { return true; }
@@ -227,20 +246,7 @@ Result<std::unique_ptr<Backend>> make_cuda_backend(int device_ordinal) {
   Result<DeviceDescription> device = describe_device(device_ordinal, count);
   if (!device.ok()) return unavailable(device.status().message());
   GPOC_RETURN_IF_ERROR(check_kernel_image(device_ordinal, device.value()));
-  int sm_count = 0;
-  const cudaError_t sm_err =
-      cudaDeviceGetAttribute(&sm_count, cudaDevAttrMultiProcessorCount, device_ordinal);
-  if (sm_err != cudaSuccess) {
-    (void)cudaGetLastError();
-    return unavailable("CUDA device " + std::to_string(device_ordinal) +
-                       ": cannot read its SM count: " + cuda_error_text(sm_err));
-  }
-  // cuBLAS promises identical bits only on the same architecture with the same number of SMs
-  // (H100 SXM 132, H100 PCIe 114), so both are part of the class.
-  std::string sm = "sm" + device->compute_capability;
-  sm.erase(sm.find('.'), 1);
-  std::string execution_class =
-      "cuda-" + sm + "x" + std::to_string(sm_count) + "-cuda" + toolkit_version();
+  GPOC_ASSIGN_OR_RETURN(std::string execution_class, execution_class_of(device_ordinal));
   return std::unique_ptr<Backend>(std::make_unique<CudaBackend>(
       device_ordinal, std::move(device).value(), std::move(execution_class)));
 }

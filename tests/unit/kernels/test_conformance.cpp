@@ -34,24 +34,42 @@ bool is_major_minor(std::string_view s) {
          is_made_of(s.substr(dot + 1), kDigits);
 }
 
-// "cuda-sm90x132-cuda13.0": GPU architecture, SM count and toolkit.
+// "13.1.0"
+bool is_major_minor_patch(std::string_view s) {
+  const std::size_t dot = s.find('.');
+  return dot != std::string_view::npos && is_made_of(s.substr(0, dot), kDigits) &&
+         is_major_minor(s.substr(dot + 1));
+}
+
+// "cuda-sm90x132-cuda13.0", then "-cublas13.1.0" when cuBLAS is loaded: GPU architecture, SM
+// count, toolkit and cuBLAS.
 bool is_cuda_execution_class(std::string_view s) {
   if (!s.starts_with("cuda-sm")) return false;
   s.remove_prefix(7);
   const std::size_t x = s.find('x');
   const std::size_t dash = s.find("-cuda");
-  return x != std::string_view::npos && dash != std::string_view::npos && x < dash &&
-         is_made_of(s.substr(0, x), kDigits) &&
-         is_made_of(s.substr(x + 1, dash - x - 1), kDigits) && is_major_minor(s.substr(dash + 5));
+  if (x == std::string_view::npos || dash == std::string_view::npos || x > dash) return false;
+  std::string_view toolkit = s.substr(dash + 5);
+  const std::size_t cublas = toolkit.find("-cublas");
+  if (cublas != std::string_view::npos) {
+    if (!is_major_minor_patch(toolkit.substr(cublas + 7))) return false;
+    toolkit = toolkit.substr(0, cublas);
+  }
+  return is_made_of(s.substr(0, x), kDigits) &&
+         is_made_of(s.substr(x + 1, dash - x - 1), kDigits) && is_major_minor(toolkit);
 }
 
-TEST(ExecutionClass, CudaClassNamesArchitectureSmCountAndToolkit) {
+TEST(ExecutionClass, CudaClassNamesArchitectureSmCountToolkitAndCublas) {
   EXPECT_TRUE(is_cuda_execution_class("cuda-sm90x132-cuda13.0"));
   EXPECT_TRUE(is_cuda_execution_class("cuda-sm90x114-cuda13.0"));
+  EXPECT_TRUE(is_cuda_execution_class("cuda-sm90x132-cuda13.0-cublas13.1.0"));
   EXPECT_FALSE(is_cuda_execution_class("cuda-sm90-cuda13.0"));  // no SM count
   EXPECT_FALSE(is_cuda_execution_class("cuda-sm90x-cuda13.0"));
   EXPECT_FALSE(is_cuda_execution_class("cuda-smx132-cuda13.0"));
   EXPECT_FALSE(is_cuda_execution_class("cuda-sm90x132-cuda13"));
+  EXPECT_FALSE(is_cuda_execution_class("cuda-sm90x132-cuda13.0-cublas13.1"));
+  EXPECT_FALSE(is_cuda_execution_class("cuda-sm90x132-cuda13.0-cublas"));
+  EXPECT_FALSE(is_cuda_execution_class("cuda-sm90x132-cublas13.1.0"));
 }
 
 TYPED_TEST(KernelConformance, DescribesItself) {
@@ -70,6 +88,10 @@ TYPED_TEST(KernelConformance, DescribesItself) {
     EXPECT_EQ(name, "cuda");
     EXPECT_TRUE(is_major_minor(device.compute_capability)) << device.compute_capability;
     EXPECT_TRUE(is_cuda_execution_class(execution_class)) << execution_class;
+    // The class names cuBLAS exactly when cuBLAS is loaded, which is when gemm_f32 runs here.
+    EXPECT_EQ(execution_class.find("-cublas") != std::string::npos,
+              this->backend_->supports("gemm_f32", 1))
+        << execution_class;
   }
 }
 

@@ -12,6 +12,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "conformance_fixture.hpp"
@@ -649,6 +650,18 @@ TYPED_TEST(McOptionConformance, RejectsBadTasksWithExactMessages) {
             "mc_option: parameter paths=\"0\" is out of range [1, 1073741824]");
 }
 
+// A task over the work cap is refused by the backend before anything runs (the same check as
+// validate_task, so the CPU and the GPU refuse the same tasks).
+TYPED_TEST(McOptionConformance, RefusesWorkOverTheCapBeforeRunning) {
+  Result<KernelOutput> out =
+      this->backend_->run("mc_option", 1, {{"paths", "67108865"}}, Bytes(4 * 32, 0));
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), ErrorCode::resource_exhausted);
+  EXPECT_NE(out.status().message().find("exceeds the work cap of 2^40 path-steps"),
+            std::string::npos)
+      << out.status().message();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Host-only checks.
 
@@ -720,6 +733,46 @@ TEST(McOptionCatalog, ValidatesTasks) {
             "leading zeros)");
   EXPECT_EQ(rejected({{"paths", "10"}, {"path", "10"}}, 32),
             "mc_option: unknown parameter \"path\" (parameters: paths, seed)");
+}
+
+// The work cap, options x paths x 4096 steps <= 2^40 path-steps, is checked from the sizes alone:
+// these tasks are validated, never run.
+TEST(McOptionCatalog, RefusesTasksOverTheWorkCap) {
+  EXPECT_EQ(detail::kMcPathStepsMax, std::uint64_t{1} << 40);
+  auto validate = [](std::uint64_t options, std::uint64_t paths) {
+    return validate_task("mc_option", 1, {{"paths", std::to_string(paths)}}, options * 32);
+  };
+  // At the cap: 4 x 2^26 x 4096 = 2^40, and 1 x 2^28 x 4096.
+  for (auto [options, paths] : {std::pair<std::uint64_t, std::uint64_t>{4, 1u << 26},
+                                {1, 1u << 28},
+                                {1u << 18, 1u << 10}}) {
+    Result<std::uint64_t> size = validate(options, paths);
+    ASSERT_TRUE(size.ok()) << options << " x " << paths << ": " << size.status().to_string();
+    EXPECT_EQ(size.value(), options * 24);
+  }
+  // One path or one option more.
+  Result<std::uint64_t> over = validate(4, (1u << 26) + 1);
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.status().code(), ErrorCode::resource_exhausted);
+  EXPECT_EQ(over.status().message(),
+            "mc_option: 4 options x 67108865 paths x up to 4096 steps exceeds the work cap of "
+            "2^40 path-steps per task (options x paths <= 268435456); use fewer paths or split "
+            "the options across tasks");
+  over = validate((1u << 18) + 1, 1u << 10);
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.status().code(), ErrorCode::resource_exhausted);
+  EXPECT_NE(over.status().message().find("262145 options x 1024 paths"), std::string::npos)
+      << over.status().message();
+  // The largest sizes the other limits allow (2^25 options, 2^30 paths): no overflow, refused, and
+  // the message still fits a protocol error (256 bytes).
+  over = validate(std::uint64_t{1} << 25, std::uint64_t{1} << 30);
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.status().code(), ErrorCode::resource_exhausted);
+  EXPECT_NE(over.status().message().find("33554432 options x 1073741824 paths"), std::string::npos)
+      << over.status().message();
+  EXPECT_LE(over.status().message().size(), 256u);
+  // No options, no work: any paths value is accepted.
+  EXPECT_TRUE(validate(0, std::uint64_t{1} << 30).ok());
 }
 
 }  // namespace

@@ -375,3 +375,41 @@ TEST_F(EngineTest, SameInputsGiveSameActions) {
 
 }  // namespace
 }  // namespace gpoc::verifier
+
+namespace gpoc::verifier::test {
+
+// A worker paused by an SLA's fast-burn alert gets no new replica until resumed; the pause holds
+// across a re-registration and shows in the worker's view.
+TEST_F(EngineTest, PausedWorkerGetsNoReplicaUntilResumed) {
+  PublicKey a = add_worker(1), b = add_worker(2);
+  engine_->set_paused(a, true, "SLA x: fast burn");
+  engine_->worker_registered(a, a, "cpu-test", 4, {"sha256@1"}, now_);
+  submit(1, /*min_replicas=*/2, /*nonce=*/1);
+  auto assigns = only<AssignAction>(step());
+  ASSERT_EQ(assigns.size(), 1u);
+  EXPECT_EQ(assigns[0].worker, b);
+  for (const WorkerView& w : engine_->workers()) {
+    EXPECT_EQ(w.paused, w.key == a);
+    EXPECT_EQ(w.pause_reason, w.key == a ? "SLA x: fast burn" : "");
+  }
+  engine_->set_paused(a, false);
+  assigns = only<AssignAction>(step());
+  ASSERT_EQ(assigns.size(), 1u);
+  EXPECT_EQ(assigns[0].worker, a);
+}
+
+// Transfers move free units not held for running replicas, all or nothing, and never mint.
+TEST_F(EngineTest, TransfersAreAllOrNothingAndCannotMint) {
+  PublicKey a = add_worker(1), b = add_worker(2);
+  ASSERT_TRUE(engine_->mint(a, 100).ok());
+  EXPECT_TRUE(engine_->transfer({Move{a, Pot::free, b, Pot::free, 60}}).ok());
+  Status s = engine_->transfer(
+      {Move{a, Pot::free, b, Pot::free, 30}, Move{a, Pot::free, b, Pot::free, 30}});
+  EXPECT_EQ(s.code(), ErrorCode::failed_precondition) << s.to_string();
+  EXPECT_EQ(engine_->accounts().get(a).free, 40u);
+  EXPECT_EQ(engine_->accounts().get(b).free, 60u);
+  EXPECT_FALSE(engine_->transfer({Move{kMintSource, Pot::free, b, Pot::free, 1}}).ok());
+  EXPECT_EQ(engine_->accounts().minted(), 100u);
+}
+
+}  // namespace gpoc::verifier::test

@@ -65,6 +65,15 @@ class Client {
   Result<wire::AccountStatus> mint(const SecretKey& pool_key, const PublicKey& to, Amount amount,
                                    std::string memo, int timeout_ms = 10'000);
 
+  // SLAs. An order (create: the terms signed with the pool's key; stake or withdraw: a statement
+  // signed with the staker's key) is retried with the same bytes on a lost reply and applied once;
+  // the reply holds the SLA once the order is durable.
+  Result<wire::SlaInfo> sla_order(wire::SlaOrder::Kind kind, const Bytes& statement,
+                                  const Signature& signature, int timeout_ms = 10'000);
+  // One SLA (id given) or all of them, with `holder`'s positions when given.
+  Result<wire::SlaList> sla_query(const std::optional<Digest32>& id,
+                                  const std::optional<PublicKey>& holder, int timeout_ms = 5'000);
+
   // Sends one request and returns the reply to it; other messages are kept for take_unsolicited.
   Result<wire::Envelope> request(wire::Envelope env, int timeout_ms);
   std::deque<wire::Envelope> take_unsolicited();

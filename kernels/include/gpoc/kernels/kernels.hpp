@@ -87,8 +87,9 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string_view name() const = 0;  // "cpu" or "cuda"
-  // "cpu-x86_64"; "cuda-sm90x132-cuda13.0" (architecture, SM count, toolkit): cuBLAS promises
-  // identical bits only on GPUs with the same architecture and number of SMs.
+  // "cpu-x86_64"; "cuda-sm90x132-cuda13.0-cublas13.1.0" (architecture, SM count, toolkit, and the
+  // loaded cuBLAS when there is one): cuBLAS promises identical bits only on GPUs with the same
+  // architecture and number of SMs, from the same cuBLAS build.
   virtual std::string execution_class() const = 0;
   virtual DeviceDescription device() const = 0;
   // True when this backend can run the catalog kernel (the CPU runs all of them; the CUDA backend

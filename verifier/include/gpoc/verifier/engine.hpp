@@ -129,6 +129,8 @@ struct WorkerView {
   std::uint32_t running = 0;
   std::uint32_t slots = 0;
   std::int64_t last_seen_ms = 0;
+  bool paused = false;       // alive but not dispatched to (an SLA's fast-burn alert fires)
+  std::string pause_reason;  // why, while paused
 };
 
 // What the caller knows of an accepted task (validated, signature checked, durable).
@@ -183,11 +185,18 @@ class Engine {
   void worker_seen(const PublicKey& worker, std::int64_t now_ms);
   void worker_lost(const PublicKey& worker, std::int64_t now_ms, std::string_view why);
   bool worker_known(const PublicKey& worker) const;
+  // A paused worker keeps its running replicas but gets no new ones until resumed (the scheduler
+  // pauses a worker whose SLA error budget burns too fast). Unknown workers are remembered, so a
+  // pause holds across a re-registration.
+  void set_paused(const PublicKey& worker, bool paused, std::string reason = {});
 
   // Accounts, as the ledger holds them (at start-up), and the operator's mints.
   void restore_accounts(Accounts accounts) { accounts_ = std::move(accounts); }
   Status mint(const PublicKey& to, Amount amount);
   const Accounts& accounts() const { return accounts_; }
+  // Moves made outside the task protocol (an SLA stake, withdrawal or settlement): all or nothing.
+  // Fails when a move takes more than an account's free units not held for running replicas.
+  Status transfer(const std::vector<Move>& moves);
   // Free balance minus the stakes held for the worker's running replicas.
   Amount available(const PublicKey& account) const;
 
@@ -262,7 +271,8 @@ class Engine {
   std::map<PublicKey, Worker> workers_;
   std::map<PublicKey, std::uint64_t> scores_;
   Accounts accounts_;
-  std::map<PublicKey, Amount> reserved_;  // stakes held for running replicas, by worker
+  std::map<PublicKey, Amount> reserved_;     // stakes held for running replicas, by worker
+  std::map<PublicKey, std::string> paused_;  // workers not dispatched to, with the reason
   std::deque<Action> actions_;
   std::uint64_t next_order_ = 0;
 };

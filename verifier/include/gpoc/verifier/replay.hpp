@@ -23,6 +23,8 @@ class Replay {
   // Checks one entry and applies what it moved; an error names what does not add up. Entry
   // kinds that move no value are accepted as they are.
   Status apply(std::string_view kind, ByteView body);
+  // Applies moves another rule book checked (an SLA entry's), all or nothing.
+  Status transfer(const std::vector<Move>& moves);
 
   const Accounts& accounts() const { return accounts_; }
   const std::map<PublicKey, std::uint64_t>& scores() const { return scores_; }
