@@ -87,6 +87,18 @@ std::string format_status(const wire::TaskStatus& st) {
       << " needs more than " << needed << "%\n";
     o.unsetf(std::ios::floatfield);
   }
+  if (st.has_certificate()) {
+    const auto& c = st.certificate();
+    o << "certified " << c.method() << ", " << c.rounds()
+      << (c.rounds() == 1 ? " round" : " rounds")
+      << ", a wrong result passes with probability <= 2^-" << c.bound_bits() << " ("
+      << (c.decisive() ? "met trust " + std::to_string(st.trust()) + " on its own"
+                       : "confirmed the votes")
+      << ")\n";
+  } else if (st.certifiable() && st.state() != wire::TASK_COMPLETED &&
+             st.state() != wire::TASK_FAILED) {
+    o << "certify   the scheduler will check the result with the kernel's certificate\n";
+  }
   if (!st.digest().empty())
     o << "digest    " << to_hex(as_bytes(st.digest())) << " (" << st.output_bytes() << " bytes)\n";
   o << "timings   consensus after " << when(st.submitted_ms(), st.consensus_ms())
@@ -121,6 +133,17 @@ std::string status_json(const wire::TaskStatus& st) {
   j["final_deadline_ms"] = st.final_deadline_ms();
   j["ledger_seq"] = st.ledger_seq();
   j["credibility"] = {st.credibility_num(), st.credibility_den()};
+  j["certifiable"] = st.certifiable();
+  if (st.has_certificate()) {
+    const auto& c = st.certificate();
+    j["certificate"] = {{"method", c.method()},
+                        {"rounds", c.rounds()},
+                        {"bound_bits", c.bound_bits()},
+                        {"seed", to_hex(as_bytes(c.seed()))},
+                        {"decisive", c.decisive()}};
+  } else {
+    j["certificate"] = nullptr;
+  }
   j["replicas"] = nlohmann::json::array();
   for (const auto& r : st.replicas()) {
     j["replicas"].push_back({{"worker", to_hex(as_bytes(r.worker_key()))},

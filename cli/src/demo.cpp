@@ -103,7 +103,7 @@ static std::string describe(const DemoTask& t, const std::map<std::string, std::
   if (st.finished_ms() != 0)
     line += " in " + std::to_string(st.finished_ms() - st.submitted_ms()) + " ms";
   int votes = 0, agreeing = 0;
-  std::string outvoted;
+  std::string outvoted, refuted;
   for (const auto& r : st.replicas()) {
     if (r.result_hash().empty()) continue;
     ++votes;
@@ -111,13 +111,17 @@ static std::string describe(const DemoTask& t, const std::map<std::string, std::
       ++agreeing;
     } else {
       auto n = names.find(to_hex(as_bytes(r.worker_key())));
-      outvoted += (outvoted.empty() ? "" : ", ") +
-                  (n == names.end() ? short_hex(as_bytes(r.worker_key())) : n->second);
+      std::string& list = r.note().find("certificate") != std::string::npos ? refuted : outvoted;
+      list += (list.empty() ? "" : ", ") +
+              (n == names.end() ? short_hex(as_bytes(r.worker_key())) : n->second);
     }
   }
-  line += ": " + std::to_string(st.replicas_size()) + " replicas, " + std::to_string(agreeing) +
+  line += ": " + std::to_string(st.replicas_size()) +
+          (st.replicas_size() == 1 ? " replica, " : " replicas, ") + std::to_string(agreeing) +
           "/" + std::to_string(votes) + " votes agree";
+  if (st.has_certificate()) line += ", certified (" + st.certificate().method() + ")";
   if (!outvoted.empty()) line += ", outvoted: " + outvoted;
+  if (!refuted.empty()) line += ", failed the certificate: " + refuted;
   if (st.state() == wire::TASK_COMPLETED) {
     line += to_hex(as_bytes(st.digest())) == to_hex(t.expected)
                 ? ", digest matches local CPU result"

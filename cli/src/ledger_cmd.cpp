@@ -8,6 +8,8 @@
 
 #include "common.hpp"
 #include "gpoc/common/hex.hpp"
+#include "gpoc/common/merkle.hpp"
+#include "gpoc/kernels/certificate.hpp"
 #include "gpoc/ledger/ledger.hpp"
 #include "gpoc/sla/book.hpp"
 #include "gpoc/verifier/records.hpp"
@@ -28,6 +30,9 @@ struct VerifyOutcome {
   int code = kVerifyOk;
   std::uint64_t entries = 0, commits = 0, failures = 0, open_tasks = 0;
   std::uint64_t slas = 0, settlements = 0;
+  // Records that carry a certificate: re-run on the stored input and output, or not (the
+  // database no longer holds them, e.g. a ledger copied without its task table).
+  std::uint64_t certificates_checked = 0, certificates_unchecked = 0;
   Amount minted = 0;
   std::string problem;
   std::optional<std::uint64_t> first_bad_seq;
@@ -49,6 +54,34 @@ static Result<PublicKey> pool_key_from(const std::filesystem::path& data_dir,
   auto k = from_hex_array<32>(pub);
   if (!k) return data_loss("scheduler.key is malformed");
   return *k;
+}
+
+// Re-runs a record's certificate with its recorded seed and rounds on the input and output the
+// database holds; false in `checked` when it holds neither. The verdict must pass at least as
+// strongly as recorded, on an output whose digest is the committed one.
+static Status recheck_certificate(const ledger::Ledger& l, const verifier::TaskRecord& r,
+                                  bool& checked) {
+  checked = false;
+  const verifier::CertificateRecord& c = *r.certificate;
+  GPOC_ASSIGN_OR_RETURN(auto stored, l.task(r.task_id));
+  GPOC_ASSIGN_OR_RETURN(auto output, l.output(r.task_id));
+  if (!stored || stored->input.empty() || !output) return ok_status();
+  GPOC_ASSIGN_OR_RETURN(TaskSpec spec, decode_task_spec(r.spec));
+  if (result_digest(stored->input) != spec.input_digest)
+    return data_loss("stored input does not match the spec's input digest");
+  if (result_digest(*output) != r.digest)
+    return data_loss("stored output does not match the committed digest");
+  auto v = kernels::check_certificate(spec.kernel_id, spec.kernel_version, spec.params,
+                                      stored->input, *output, c.rounds, c.seed);
+  if (!v.ok()) return data_loss("certificate cannot be re-run: " + v.status().message());
+  if (!v->passed) return data_loss("output fails its recorded certificate: " + v->reason);
+  if (v->method != c.method || -v->log2_false_accept < static_cast<double>(c.bound_bits)) {
+    return data_loss("certificate re-run gives " + v->method + " with bound 2^" +
+                     std::to_string(v->log2_false_accept) + ", not the recorded " + c.method +
+                     " 2^-" + std::to_string(c.bound_bits));
+  }
+  checked = true;
+  return ok_status();
 }
 
 // Chain, then every record's signatures and every entry's value moves, then the derived scores
@@ -73,6 +106,11 @@ static Result<VerifyOutcome> verify_ledger(const ledger::Ledger& l, const Public
     if (e.kind == verifier::kCommitKind || e.kind == verifier::kFailKind) {
       auto rec = verifier::decode_task_record(e.body);
       s = rec.ok() ? verifier::audit_task_record(*rec, pool) : rec.status();
+      if (s.ok() && rec->certificate) {
+        bool checked = false;
+        s = recheck_certificate(l, *rec, checked);
+        ++(checked ? out.certificates_checked : out.certificates_unchecked);
+      }
     }
     if (s.ok() && sla::is_sla_kind(e.kind)) {
       s = book.apply(e.kind, e.body, e.seq,
@@ -151,7 +189,8 @@ void add_ledger_command(CLI::App& app) {
   auto* cmd = ledger_cmd->add_subcommand(
       "verify",
       "Recompute the hash chain, re-check every record's signatures, votes and seals, check that "
-      "every entry's value moves follow the pool policy and PoCo's settlement rules, and replay "
+      "every entry's value moves follow the pool policy and PoCo's settlement rules, re-run every "
+      "recorded certificate with its seed on the stored input and output, and replay "
       "the scores and balances (which must add up to the units minted), and re-check every SLA "
       "entry: signatures, staking limits and lock-ups, each period's settlement by the formula, "
       "and that settlements conserve each SLA's provider + user pools.\n"
@@ -183,12 +222,19 @@ void add_ledger_command(CLI::App& app) {
     auto& r = *result;
     if (!r.ok()) std::exit(fail(r.status()));
     if (o->json) {
-      nlohmann::json j{{"ok", r->code == kVerifyOk},   {"exit_code", r->code},
-                       {"entries", r->entries},        {"commits", r->commits},
-                       {"failures", r->failures},      {"problem", r->problem},
-                       {"open_tasks", r->open_tasks},  {"minted", r->minted},
-                       {"head", to_hex(r->head)},      {"slas", r->slas},
-                       {"settlements", r->settlements}};
+      nlohmann::json j{{"ok", r->code == kVerifyOk},
+                       {"exit_code", r->code},
+                       {"entries", r->entries},
+                       {"commits", r->commits},
+                       {"failures", r->failures},
+                       {"problem", r->problem},
+                       {"open_tasks", r->open_tasks},
+                       {"minted", r->minted},
+                       {"head", to_hex(r->head)},
+                       {"slas", r->slas},
+                       {"settlements", r->settlements},
+                       {"certificates_checked", r->certificates_checked},
+                       {"certificates_unchecked", r->certificates_unchecked}};
       j["first_bad_seq"] =
           r->first_bad_seq ? nlohmann::json(*r->first_bad_seq) : nlohmann::json(nullptr);
       std::cout << j.dump() << "\n";
@@ -202,7 +248,15 @@ void add_ledger_command(CLI::App& app) {
         std::cout << "; " << r->slas << " SLAs, " << r->settlements
                   << " period settlements by the formula, each SLA's P + U conserved";
       }
-      std::cout << "\nhead " << to_hex(r->head) << "\n";
+      std::cout << "\n";
+      if (r->certificates_checked + r->certificates_unchecked > 0) {
+        std::cout << "certificates: " << r->certificates_checked << " re-run and passed";
+        if (r->certificates_unchecked > 0)
+          std::cout << ", " << r->certificates_unchecked
+                    << " not re-run (input or output not held)";
+        std::cout << "\n";
+      }
+      std::cout << "head " << to_hex(r->head) << "\n";
     } else {
       std::cout << "ledger BAD: " << r->problem << "\n";
     }

@@ -38,6 +38,7 @@ void add_scheduler_command(CLI::App& app) {
     scheduler::SchedulerConfig cfg;
     std::string categories = "10000,60000,600000,3600000";
     std::string prices;
+    std::string certificates = "on";
     std::string log_level = "info";
   };
   auto o = std::make_shared<Opts>();
@@ -93,12 +94,19 @@ void add_scheduler_command(CLI::App& app) {
          "--commit-delay-ms", o->cfg.commit_delay_ms,
          "How long a ledger batch holding only new tasks waits for results to share its fsync")
       ->capture_default_str();
+  cmd->add_option("--certificates", o->certificates,
+                  "on: run a kernel's certificate on each uploaded result (exact kernels that have "
+                  "one) and let a pass count toward the task's trust, so such tasks start with one "
+                  "replica; off: replicas only")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"on", "off"}));
   cmd->add_option("--log-level", o->log_level, "trace, debug, info, warn, error, critical, off")
       ->capture_default_str()
       ->check(CLI::IsMember(log_levels()));
   cmd->callback([o] {
     set_log_level(o->log_level);
     install_signal_handlers();
+    o->cfg.certify = o->certificates == "on";
     auto cats = parse_list(o->categories, "--category-times-ms", 1, "positive milliseconds");
     if (!cats.ok()) std::exit(fail(cats.status()));
     o->cfg.policy.category_time_ms.assign(cats->begin(), cats->end());

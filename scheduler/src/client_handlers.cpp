@@ -176,6 +176,7 @@ void Scheduler::Impl::accept(Receiving& r, Bytes input) {
   t.requester_signature = r.signature;
   t.expected_output_bytes = out_bytes.ok() ? *out_bytes : 0;
   t.class_bound = info != nullptr && info->determinism == kernels::Determinism::arch;
+  t.certifiable = cfg.certify && certifiable(r.spec);
   t.submitted_ms = now();
   auto escrow = engine->add_task(std::move(t), now());
   if (!escrow.ok()) {

@@ -155,6 +155,9 @@ struct Scheduler::Impl {
   std::optional<wire::TaskState> known_state(const TaskId& id);
   void expire_receiving(std::int64_t now_ms);
 
+  // certificates (certify.cpp): runs one for the engine and reports the verdict to it
+  void certify(const verifier::CertifyAction& c);
+
   // engine actions and durability (scheduler.cpp)
   Status resume_unfinished();
   void apply_actions();
@@ -166,6 +169,8 @@ struct Scheduler::Impl {
 };
 
 wire::TaskStatus to_wire_status(const verifier::TaskView& v);
+// The task's kernel is `exact` and has a certificate check (certify.cpp).
+bool certifiable(const TaskSpec& spec);
 std::optional<TaskId> task_id_from(const std::string& bytes);
 
 }  // namespace gpoc::scheduler

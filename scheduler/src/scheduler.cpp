@@ -43,6 +43,15 @@ wire::TaskStatus to_wire_status(const verifier::TaskView& v) {
   st.set_final_deadline_ms(v.final_deadline_ms);
   st.set_credibility_num(v.credibility_num);
   st.set_credibility_den(v.credibility_den);
+  st.set_certifiable(v.certifiable);
+  if (const auto& c = v.certificate) {
+    auto* ci = st.mutable_certificate();
+    ci->set_method(c->method);
+    ci->set_rounds(c->rounds);
+    ci->set_bound_bits(c->bound_bits);
+    ci->set_seed(c->seed.data(), c->seed.size());
+    ci->set_decisive(c->decisive);
+  }
   return st;
 }
 
@@ -62,6 +71,10 @@ void Scheduler::Impl::apply_actions() {
   for (verifier::Action& a : engine->take_actions()) {
     if (auto* f = std::get_if<verifier::FinishAction>(&a)) {
       on_finish(*f);
+      continue;
+    }
+    if (auto* c = std::get_if<verifier::CertifyAction>(&a)) {
+      certify(*c);
       continue;
     }
     wire::Envelope env;
@@ -96,6 +109,7 @@ void Scheduler::Impl::apply_actions() {
     if (s.code() == ErrorCode::unavailable)
       engine->worker_lost(to, now(), "worker connection is gone");
   }
+  if (engine->has_actions()) apply_actions();  // what a certificate's verdict led to
 }
 
 void Scheduler::Impl::on_finish(verifier::FinishAction& f) {
@@ -237,6 +251,7 @@ Status Scheduler::Impl::resume_unfinished() {
     nt.task_id = t.task_id;
     nt.spec_bytes = t.spec;
     nt.spec = std::move(*spec);
+    nt.certifiable = cfg.certify && certifiable(nt.spec);
     nt.requester_signature = t.signature;
     nt.class_bound = info != nullptr && info->determinism == kernels::Determinism::arch;
     nt.submitted_ms = t.submitted_ms;

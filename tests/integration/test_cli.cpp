@@ -11,7 +11,10 @@
 #include <nlohmann/json.hpp>
 
 #include "gpoc/common/hex.hpp"
+#include "gpoc/common/merkle.hpp"
 #include "gpoc/kernels/kernels.hpp"
+#include "gpoc/ledger/ledger.hpp"
+#include "gpoc/verifier/records.hpp"
 #include "pool_fixture.hpp"
 
 namespace gpoc::testing {
@@ -47,6 +50,9 @@ TEST_F(PoolTest, RequesterCommandsSubmitFollowAndFetch) {
   ASSERT_EQ(rc2, 0) << status;
   EXPECT_NE(status.find("COMPLETED"), std::string::npos) << status;
   EXPECT_NE(status.find("(winner)"), std::string::npos) << status;
+  // sort_u32 has a certificate: the scheduler checked the one worker's result with it.
+  EXPECT_NE(status.find("certified sorted+fingerprint, 1 round"), std::string::npos) << status;
+  EXPECT_NE(status.find("met trust 5 on its own"), std::string::npos) << status;
   auto [rc3, fetched] = run_gpoc(
       dir_, {"result", "--scheduler", client_ep_, id, "-o", (dir_ / "out.bin").string()}, env);
   ASSERT_EQ(rc3, 0) << fetched;
@@ -99,6 +105,98 @@ TEST_F(PoolTest, BadInputGetsAClearErrorAndNothingIsCreated) {
   auto [rc3, out3] = run_gpoc(dir_, {"status", "--scheduler", client_ep_, "zz"}, env);
   EXPECT_EQ(rc3, 1);
   EXPECT_NE(out3.find("64 hex"), std::string::npos) << out3;
+}
+
+// Writes the ledger a scheduler would for one sort_u32 task committed on one worker's `output`,
+// with a record saying a certificate (seed `seed`, one round) decided it. Returns the pool id.
+PublicKey write_certified_ledger(const std::filesystem::path& dir, const Bytes& input,
+                                 const Bytes& output, const Digest32& seed) {
+  SecretKey pool = SecretKey::generate(), requester = SecretKey::generate(),
+            worker = SecretKey::generate();
+  TaskSpec spec;
+  spec.kernel_id = "sort_u32";
+  spec.input_digest = result_digest(input);
+  spec.input_bytes = input.size();
+  spec.trust = 5;
+  spec.requester_key = requester.public_key();
+  spec.requester_nonce = 7;
+  verifier::TaskRecord r;
+  r.spec = *encode_task_spec(spec);
+  r.task_id = task_id_of(r.spec);
+  r.requester_signature = requester.sign(r.spec);
+  r.completed = true;
+  r.digest = result_digest(output);
+  r.output_bytes = output.size();
+  r.submitted_ms = r.consensus_ms = r.finished_ms = 1'700'000'000'000;
+  ContributionStatement c{pool.public_key(),
+                          r.task_id,
+                          worker.public_key(),
+                          result_hash(r.task_id, r.digest),
+                          result_seal(worker.public_key(), r.task_id, r.digest),
+                          output.size(),
+                          "cpu-x86_64"};
+  verifier::ContributionRecord cr;
+  cr.worker = worker.public_key();
+  cr.statement = encode_contribution(c);
+  cr.signature = worker.sign(cr.statement);
+  cr.weight = 2;
+  cr.score_after = 1;
+  cr.outcome = verifier::Outcome::winner;
+  r.contributions.push_back(cr);
+  r.certificate = verifier::CertificateRecord{"sorted+fingerprint", 1, 40, seed, true};
+  verifier::AcceptRecord acc;
+  acc.task_id = r.task_id;
+  acc.requester = requester.public_key();
+  auto l = ledger::Ledger::open(dir);
+  EXPECT_TRUE(l.ok()) << l.status().to_string();
+  ledger::Batch b;
+  b.append(std::string(verifier::kPolicyKind), encode_policy(Policy{}), r.submitted_ms);
+  b.append(std::string(verifier::kAcceptKind), verifier::encode_accept_record(acc), r.submitted_ms);
+  b.append(std::string(verifier::kCommitKind), verifier::encode_task_record(r), r.finished_ms);
+  ledger::StoredTask st;
+  st.task_id = r.task_id;
+  st.spec = r.spec;
+  st.signature = r.requester_signature;
+  st.input = input;
+  st.state = wire::TASK_COMPLETED;
+  st.digest = r.digest;
+  st.output_bytes = output.size();
+  st.ledger_seq = 3;
+  b.put_task(st);
+  b.put_output(r.task_id, output);
+  b.set_score(worker.public_key(), 1);
+  EXPECT_TRUE((*l)->commit(std::move(b)).ok());
+  return pool.public_key();
+}
+
+// An auditor re-runs a recorded certificate on the stored input and output: a scheduler that
+// committed an unsorted output under a certificate it says passed is caught, even though every
+// signature, seal and digest in the record is in order.
+TEST_F(PoolTest, LedgerVerifyRerunsRecordedCertificatesAndCatchesACorruptResult) {
+  Bytes input;
+  for (std::uint32_t v : {5u, 3u, 9u, 1u, 7u, 3u}) {
+    for (int i = 0; i < 4; ++i) input.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  }
+  auto sorted = kernels::make_cpu_backend()->run("sort_u32", 1, {}, input);
+  ASSERT_TRUE(sorted.ok());
+  const Digest32 seed = sha256(as_bytes("auditor seed"));
+  PublicKey pool = write_certified_ledger(dir_ / "good", input, sorted->data, seed);
+  auto [rc, out] = run_gpoc(dir_, {"ledger", "verify", "--data-dir", (dir_ / "good").string(),
+                                   "--pool-id", to_hex(pool)});
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("certificates: 1 re-run and passed"), std::string::npos) << out;
+
+  Bytes corrupt = sorted->data;
+  std::swap_ranges(corrupt.begin(), corrupt.begin() + 4, corrupt.begin() + 8);  // out of order
+  pool = write_certified_ledger(dir_ / "bad", input, corrupt, seed);
+  auto [rc2, out2] = run_gpoc(dir_, {"ledger", "verify", "--data-dir", (dir_ / "bad").string(),
+                                     "--pool-id", to_hex(pool), "--json"});
+  EXPECT_EQ(rc2, 4) << out2;
+  auto j = nlohmann::json::parse(out2.substr(out2.find('{')));
+  EXPECT_EQ(j["first_bad_seq"], 3);
+  EXPECT_NE(j["problem"].get<std::string>().find("output fails its recorded certificate"),
+            std::string::npos)
+      << out2;
 }
 
 // Changes one byte of one entry's body behind the ledger's back, as an attacker with the file

@@ -9,6 +9,7 @@
 #include "gpoc/kernels/kernels.hpp"
 #include "gpoc/ledger/ledger.hpp"
 #include "gpoc/transport/envelope.hpp"
+#include "gpoc/verifier/records.hpp"
 #include "pool_fixture.hpp"
 
 namespace gpoc::testing {
@@ -38,7 +39,9 @@ int count_outcome(const wire::TaskStatus& st, bool winner) {
   return n;
 }
 
+// Replication of both kernels, so certificates are off: sort_u32 would otherwise be certified.
 TEST_F(PoolTest, TasksOfBothKernelsCommitWithThreeWorkers) {
+  scheduler_extra_ = {"--certificates", "off"};
   start_scheduler();
   for (int i = 1; i <= 3; ++i) start_worker(i);
   client::SubmitOptions sha = sha_task(5);  // trust 5: three agreeing fresh workers
@@ -59,6 +62,94 @@ TEST_F(PoolTest, TasksOfBothKernelsCommitWithThreeWorkers) {
     EXPECT_EQ(*out, expected_output(opts, input));
   }
   EXPECT_EQ(ledger_verify(), 0) << log_of("verify");
+}
+
+client::SubmitOptions sort_task(std::uint64_t trust) {
+  client::SubmitOptions o;
+  o.kernel = "sort_u32";
+  o.trust = trust;
+  return o;
+}
+
+// Trust 5 asks three agreeing fresh workers of replication; the certificate (order and multiset
+// fingerprint) gives far more than log2(5) bits on one worker's output, so one replica commits.
+TEST_F(PoolTest, CertifiedSortCommitsWithOneWorkersResult) {
+  start_scheduler();
+  for (int i = 1; i <= 3; ++i) start_worker(i);
+  client::SubmitOptions o = sort_task(5);
+  Bytes input = random_bytes(4 * 50'001, 2);
+  auto t = prepare(o, input);
+  ASSERT_TRUE(requester().submit(t).ok());
+  auto waited = requester().wait(t.task_id, 20'000);
+  ASSERT_TRUE(waited.ok()) << waited.status().to_string();
+  const wire::TaskStatus& st = *waited;
+  ASSERT_EQ(st.state(), wire::TASK_COMPLETED) << st.reason();
+  EXPECT_EQ(st.replicas_size(), 1);
+  EXPECT_EQ(count_outcome(st, true), 1);
+  ASSERT_TRUE(st.has_certificate());
+  EXPECT_EQ(st.certificate().method(), "sorted+fingerprint");
+  EXPECT_TRUE(st.certificate().decisive());
+  EXPECT_GE(st.certificate().rounds(), 1u);
+  EXPECT_GE(st.certificate().bound_bits(), 3u);  // 2^-3 <= 1/5
+  EXPECT_EQ(st.certificate().seed().size(), 32u);
+  auto out = requester().fetch_result(t.task_id);
+  ASSERT_TRUE(out.ok()) << out.status().to_string();
+  EXPECT_EQ(*out, expected_output(o, input));
+  scheduler_->stop();
+  EXPECT_EQ(ledger_verify(), 0) << log_of("verify");
+  EXPECT_NE(log_of("verify").find("certificates: 1 re-run and passed"), std::string::npos)
+      << log_of("verify");
+}
+
+// The byzantine worker is alone when the task arrives, so it gets the one certified replica. Its
+// corrupted output fails the certificate: it is judged, the result is refuted, and the task is
+// replicated on the honest workers that join later, whose agreed result is certified too.
+TEST_F(PoolTest, CorruptOutputFailsItsCertificateAndTheTaskCommitsByReplication) {
+  start_scheduler();
+  start_worker(1, {"--byzantine", "wrong-output"});
+  client::SubmitOptions o = sort_task(3);
+  Bytes input = random_bytes(4 * 10'000, 7);
+  auto t = prepare(o, input);
+  ASSERT_TRUE(requester().submit(t).ok());
+  bool refuted = false;
+  for (int i = 0; i < 200 && !refuted; ++i) {
+    auto st = requester().status(t.task_id);
+    ASSERT_TRUE(st.ok()) << st.status().to_string();
+    for (const auto& r : st->replicas()) refuted |= r.state() == wire::REPLICA_REJECTED;
+    if (!refuted) std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(refuted) << log_of("scheduler");
+  EXPECT_NE(log_of("scheduler").find("fails its certificate"), std::string::npos);
+  for (int i = 2; i <= 3; ++i) start_worker(i);
+  auto st = requester().wait(t.task_id, 20'000);
+  ASSERT_TRUE(st.ok()) << st.status().to_string();
+  ASSERT_EQ(st->state(), wire::TASK_COMPLETED) << st->reason();
+  EXPECT_EQ(count_outcome(*st, true), 2) << "trust 3: two agreeing fresh workers";
+  for (const auto& r : st->replicas()) {
+    if (to_hex(as_bytes(r.worker_key())) != to_hex(worker_key(1))) continue;
+    EXPECT_FALSE(r.winner());
+    EXPECT_EQ(r.state(), wire::REPLICA_REJECTED);
+    EXPECT_NE(r.note().find("failed the certificate"), std::string::npos) << r.note();
+  }
+  ASSERT_TRUE(st->has_certificate()) << "the replicated result is certified as well";
+  EXPECT_FALSE(st->certificate().decisive());
+  auto out = requester().fetch_result(t.task_id);
+  ASSERT_TRUE(out.ok()) << out.status().to_string();
+  EXPECT_EQ(*out, expected_output(o, input));
+  scheduler_->stop();
+  EXPECT_EQ(ledger_verify(), 0) << log_of("verify");
+  auto l = ledger::Ledger::open(dir_ / "pool", true);
+  ASSERT_TRUE(l.ok());
+  auto stored = (*l)->task(t.task_id);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  auto entry = (*l)->entry((*stored)->ledger_seq);
+  ASSERT_TRUE(entry.ok());
+  auto rec = verifier::decode_task_record(entry->body);
+  ASSERT_TRUE(rec.ok()) << rec.status().to_string();
+  int judged = 0;
+  for (const auto& c : rec->contributions)
+    judged += c.outcome == verifier::Outcome::failed_certificate;
+  EXPECT_EQ(judged, 1);
 }
 
 TEST_F(PoolTest, ByzantineWorkerIsOutvotedAndItsScoreFalls) {

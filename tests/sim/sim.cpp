@@ -133,7 +133,7 @@ constexpr std::int64_t kStartMs = 1'700'000'000'000;
 constexpr std::int64_t kHeartbeatMs = 1'000;
 constexpr std::int64_t kDeadlineSlackMs = 3'000;  // tick, batch and commit latency after a deadline
 constexpr std::string_view kExecClass = "sim-cpu";
-constexpr std::uint64_t kInputBytes = 256;  // four sha256 records
+constexpr std::uint64_t kInputBytes = 256;  // four sha256 records, or 64 sort_u32 values
 
 struct WTask {
   TaskSpec spec;
@@ -476,7 +476,7 @@ void Simulation::worker_receive(Worker& w, const wire::Envelope& env) {
       r->set_statement(bytes.data(), bytes.size());
       r->set_signature(sig.data(), sig.size());
       r->mutable_device()->set_name("simulated");
-      r->add_kernels("sha256@1");
+      r->add_kernels(cfg_.kernel + "@1");
       r->set_slots(cfg_.slots);
       if (w.strategy == Strategy::collude && cfg_.colluders_one_operator) {
         Signature cert = sign_operator_statement(collude_operator_, w.pub);
@@ -1025,7 +1025,7 @@ Report Simulation::run() {
   const std::int64_t first_submit = clock_.now_ms() + 5'000;
   for (int n = 0; n < cfg_.tasks; ++n) {
     TaskSpec spec;
-    spec.kernel_id = "sha256";
+    spec.kernel_id = cfg_.kernel;
     spec.kernel_version = 1;
     Bytes input(kInputBytes);
     for (std::size_t i = 0; i < input.size(); ++i) input[i] = static_cast<std::uint8_t>(n * 31 + i);
@@ -1122,7 +1122,7 @@ std::filesystem::path scratch_dir(std::string_view tag) {
 }
 
 std::vector<std::string> scenario_names() {
-  return {"honest", "wrong", "collude", "mixed", "chaos"};
+  return {"honest", "wrong", "collude", "mixed", "chaos", "certified"};
 }
 
 bool scenario(std::string_view name, std::uint64_t seed, Config* out) {
@@ -1148,7 +1148,7 @@ bool scenario(std::string_view name, std::uint64_t seed, Config* out) {
     c.byzantine = 0.3;
     c.strategies = {Strategy::collude};
     c.trusts = {2, 3, 100};
-  } else if (name == "mixed" || name == "chaos") {
+  } else if (name == "mixed" || name == "chaos" || name == "certified") {
     c.byzantine = 0.3;
     c.strategies = {Strategy::wrong,       Strategy::collude, Strategy::copy, Strategy::no_reveal,
                     Strategy::late_reveal, Strategy::replay,  Strategy::flood};
@@ -1161,6 +1161,7 @@ bool scenario(std::string_view name, std::uint64_t seed, Config* out) {
       c.faults.worker_crashes = 40;
       c.faults.scheduler_crashes = 3;
     }
+    if (name == "certified") c.kernel = "sort_u32";
   } else {
     return false;
   }

@@ -50,6 +50,9 @@ struct Config {
   // them replicas of one task (what an honest farm's operator certificate buys).
   bool colluders_one_operator = false;
   std::vector<std::uint64_t> trusts = {3};  // requested trust, per task in turn
+  // The tasks' kernel: sha256 (no certificate, so replication decides) or sort_u32 (the
+  // scheduler certifies every result: one replica per task, refuted outputs).
+  std::string kernel = "sha256";
   int tasks = 60;
   std::int64_t submit_interval_ms = 400;
   std::int64_t category_ms = 10'000;  // T: contributions by 7T, reveals 2T, final 10T

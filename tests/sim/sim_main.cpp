@@ -167,7 +167,7 @@ int main(int argc, char** argv) {
   bool json = false, do_sweep = false;
   int workers = 0, tasks = 0, sweep_seeds = 20;
   std::string trace;
-  app.add_option("--scenario", scenario, "honest, wrong, collude, mixed or chaos")
+  app.add_option("--scenario", scenario, "honest, wrong, collude, mixed, chaos or certified")
       ->capture_default_str();
   app.add_option("--seed", seed, "run this one seed (replays a reported failure)");
   app.add_option("--seeds", seeds, "soak: run this many seeds, from --first-seed");

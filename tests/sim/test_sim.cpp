@@ -68,6 +68,11 @@ TEST_P(Scenario, InvariantsHold) {
     // Random wrong results never agree, and one score-0 vote is below trust 3's threshold.
     EXPECT_EQ(r.committed_wrong, 0u) << describe(name, r);
   }
+  if (name == "certified") {
+    // Every committed sort_u32 result passed its certificate, at every trust: no wrong result
+    // commits whatever the byzantine workers agree on, and most tasks need one replica.
+    EXPECT_EQ(r.committed_wrong, 0u) << describe(name, r);
+  }
   if (name == "collude") {
     // At trust 100 seven agreeing fresh votes are needed; a 30% group cannot reach that first
     // often, but at trust 2 a single colluder's vote is enough by design.
@@ -100,7 +105,7 @@ TEST(Simulation, ColludersUnderOneOperatorNeverCommitAWrongResultFromTrustThree)
 
 INSTANTIATE_TEST_SUITE_P(FixedSeeds, Scenario,
                          ::testing::Combine(::testing::Values("honest", "wrong", "collude", "mixed",
-                                                              "chaos"),
+                                                              "chaos", "certified"),
                                             ::testing::Values(1u, 2u, 3u, 4u, 5u)),
                          [](const auto& p) {
                            return std::get<0>(p.param) + "_seed" +

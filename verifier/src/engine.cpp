@@ -201,6 +201,7 @@ Result<std::vector<Move>> Engine::add_task(NewTask in, std::int64_t /*now_ms*/) 
   t->in = std::move(in);
   t->escrow = e;
   t->order = next_order_++;
+  t->certify_alone = t->in.certifiable && t->in.spec.min_replicas <= 1;
   std::int64_t T = category_time(*t);
   t->contribution_deadline_ms = t->in.submitted_ms + 7 * T;
   t->final_deadline_ms = t->in.submitted_ms + 10 * T;

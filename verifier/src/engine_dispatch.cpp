@@ -16,6 +16,10 @@ static std::string kernel_key(const TaskSpec& s) {
 bool Engine::needs_more(const Task& t, std::int64_t now_ms) const {
   if (t.phase != TaskPhase::pending && t.phase != TaskPhase::running) return false;
   if (now_ms >= t.contribution_deadline_ms) return false;
+  if (t.certify_alone) {  // the certificate, not more votes, will decide: one replica at a time
+    return std::none_of(t.replicas.begin(), t.replicas.end(),
+                        [](const Replica& r) { return r.phase == ReplicaPhase::assigned; });
+  }
   Weight pending = 1;
   std::size_t pending_count = 0;
   for (const Replica& r : t.replicas) {
@@ -127,6 +131,20 @@ void Engine::check_deadlines(Task& t, std::int64_t now_ms) {
     reopen(t, now_ms);
     return;
   }
+  // A certified task's candidate is its only winner: if its output is not in by the reveal
+  // deadline (the worker crashed, or withholds it), nobody else can upload, so it is treated as
+  // unrevealed and the task is replicated, instead of waiting for the final deadline.
+  if (t.certify_alone && !t.uploaded && now_ms >= t.reveal_deadline_ms) {
+    t.certify_alone = false;
+    for (Replica& r : t.replicas) {
+      if (!t.is_winner(r) || r.phase == ReplicaPhase::rejected) continue;
+      r.phase = ReplicaPhase::rejected;
+      r.outcome = Outcome::unrevealed;
+      r.note = "did not upload its output before the reveal deadline";
+    }
+    withdraw_consensus(t);
+    return;
+  }
   // A reveal request may not have arrived (a worker reconnecting): winners still silent are
   // asked again once per category time, until the reveal deadline.
   if (now_ms < t.reveal_deadline_ms && now_ms - t.reveal_asked_ms >= category_time(t)) {
@@ -184,6 +202,8 @@ std::optional<TaskView> Engine::task_view(const TaskId& id) const {
   v.consensus_ms = t->consensus_ms;
   v.final_deadline_ms = t->final_deadline_ms;
   v.reason = t->in.note;
+  v.certifiable = t->in.certifiable;
+  v.certificate = t->certificate;
   if (auto best = t->tally.best()) {
     v.credibility_num = weight_to_u64(t->tally.group(*best));
     v.credibility_den = weight_to_u64(t->tally.total());

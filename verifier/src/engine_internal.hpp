@@ -45,6 +45,12 @@ struct Engine::Task {
   bool uploaded = false;
   std::uint64_t output_bytes = 0;
   std::string exec_class;  // pinned for class-bound kernels by the first replica
+  // Certificates (NewTask::certifiable): one replica at a time while `certify_alone`; the output
+  // waits for the verdict while `certificate_pending`; results that failed are `refuted`.
+  bool certify_alone = false;
+  bool certificate_pending = false;
+  std::set<Digest32> refuted;  // result hashes
+  std::optional<CertificateRecord> certificate;
 
   Replica* replica_of(const PublicKey& w) {
     for (auto& r : replicas) {

@@ -47,6 +47,13 @@ Status Engine::on_contribution(const PublicKey& sender, ByteView statement,
   r->contribution = std::move(c);
   r->score_at_contribution = score(sender);
   r->weight = worker_weight(r->score_at_contribution);
+  if (t->refuted.count(r->contribution.result_hash) != 0) {
+    // Judged at once: its stake stays held until the task settles, and it never counts.
+    r->phase = ReplicaPhase::rejected;
+    r->outcome = Outcome::failed_certificate;
+    r->note = "voted for a result that already failed its certificate";
+    return ok_status();
+  }
   t->tally.add(r->contribution.result_hash, r->weight);
   check_consensus(*t, now_ms);
   return ok_status();
@@ -55,11 +62,17 @@ Status Engine::on_contribution(const PublicKey& sender, ByteView statement,
 void Engine::check_consensus(Task& t, std::int64_t now_ms) {
   auto best = t.tally.best();
   if (!best || t.tally.members(*best) < t.in.spec.min_replicas) return;
-  if (!reaches_consensus(t.tally.group(*best), t.tally.others(*best), t.in.spec.trust)) return;
+  // While certify_alone the first vote only names the candidate: its certificate will decide.
+  if (!t.certify_alone &&
+      !reaches_consensus(t.tally.group(*best), t.tally.others(*best), t.in.spec.trust)) {
+    return;
+  }
   t.phase = TaskPhase::revealing;
   t.consensus_hash = *best;
   t.consensus_ms = now_ms;
-  t.reveal_deadline_ms = now_ms + 2 * category_time(t);
+  // A certified candidate was asked for its output with its reveal and is the only one waited
+  // for: one T for both, so a candidate that does not deliver stalls the task half as long.
+  t.reveal_deadline_ms = now_ms + (t.certify_alone ? 1 : 2) * category_time(t);
   t.reveal_asked_ms = now_ms;
   dispatch_queue_.erase({t.order, t.in.task_id});
   abort_assigned(t, "consensus reached without this replica");
@@ -148,8 +161,81 @@ Status Engine::on_upload(const PublicKey& sender, const TaskId& task_id,
   }
   t->uploaded = true;
   t->output_bytes = output_bytes;
+  if (t->in.certifiable && !t->certificate) {
+    t->certificate_pending = true;
+    actions_.push_back(CertifyAction{task_id, *t->digest, t->in.spec.trust});
+    return ok_status();
+  }
   try_finalize(*t, now_ms);
   return ok_status();
+}
+
+bool Engine::votes_reach_consensus(const Task& t) const {
+  if (!t.consensus_hash || t.tally.members(*t.consensus_hash) < t.in.spec.min_replicas)
+    return false;
+  return reaches_consensus(t.tally.group(*t.consensus_hash), t.tally.others(*t.consensus_hash),
+                           t.in.spec.trust);
+}
+
+Status Engine::on_certificate(const CertificateReport& rep, std::int64_t now_ms) {
+  Task* t = find_task(rep.task_id);
+  if (t == nullptr) return not_found("unknown or finished task " + to_hex(rep.task_id));
+  if (!t->certificate_pending || !t->digest || *t->digest != rep.digest)
+    return failed_precondition("no certificate was asked for this output");
+  t->certificate_pending = false;
+  const bool by_votes = votes_reach_consensus(*t);
+  if (rep.ran && rep.passed && (by_votes || rep.bound_bits >= trust_bits(t->in.spec.trust))) {
+    t->certificate = CertificateRecord{rep.method, rep.rounds, rep.bound_bits, rep.seed, !by_votes};
+    if (!by_votes) t->consensus_ms = now_ms;  // the result was a candidate until now
+    try_finalize(*t, now_ms);
+    return ok_status();
+  }
+  t->certify_alone = false;
+  if (rep.ran && !rep.passed) {
+    // Whoever voted for this output voted for a wrong result, whatever their weight.
+    const Digest32 bad = *t->consensus_hash;
+    t->refuted.insert(bad);
+    for (Replica& r : t->replicas) {
+      if (!r.voted() || r.phase == ReplicaPhase::rejected || r.contribution.result_hash != bad)
+        continue;
+      r.phase = ReplicaPhase::rejected;
+      r.outcome = Outcome::failed_certificate;
+      r.note = "its result failed the certificate: " + rep.reason;
+    }
+    withdraw_consensus(*t);
+    check_consensus(*t, now_ms);  // the votes left may agree on their own
+    return ok_status();
+  }
+  // The check could not run, or cannot be made strong enough: the votes decide, as they would
+  // for a kernel without a certificate.
+  t->in.certifiable = false;
+  if (by_votes) {
+    try_finalize(*t, now_ms);
+  } else {
+    withdraw_consensus(*t);
+  }
+  return ok_status();
+}
+
+// The candidate result is no longer agreed: back to collecting votes. Votes not rejected stay in
+// the tally, and a winner that had revealed will be asked again if its result wins after all.
+void Engine::withdraw_consensus(Task& t) {
+  Tally kept;
+  for (Replica& r : t.replicas) {
+    if (!r.voted() || r.phase == ReplicaPhase::rejected) continue;
+    if (r.phase == ReplicaPhase::revealed) r.phase = ReplicaPhase::contributed;
+    kept.add(r.contribution.result_hash, r.weight);
+  }
+  t.tally = kept;
+  t.phase = TaskPhase::running;
+  t.consensus_hash.reset();
+  t.digest.reset();
+  t.uploader.reset();
+  t.upload_tried.clear();
+  t.uploaded = false;
+  t.output_bytes = 0;
+  t.reveal_deadline_ms = 0;
+  dispatch_queue_.emplace(t.order, t.in.task_id);
 }
 
 Status Engine::on_task_failure(const PublicKey& sender, const TaskId& task_id,
@@ -164,6 +250,7 @@ Status Engine::on_task_failure(const PublicKey& sender, const TaskId& task_id,
 
 void Engine::try_finalize(Task& t, std::int64_t now_ms) {
   if (t.phase != TaskPhase::uploading || !t.uploaded || !t.digest) return;
+  if (t.in.certifiable && !t.certificate) return;  // the verdict is not in yet
   bool waiting = std::any_of(t.replicas.begin(), t.replicas.end(), [&](const Replica& r) {
     return t.is_winner(r) && r.phase == ReplicaPhase::contributed;
   });
@@ -172,7 +259,10 @@ void Engine::try_finalize(Task& t, std::int64_t now_ms) {
 }
 
 // No winner revealed in time: their votes are rejected and dispatch starts again without them.
+// A certified task's candidate that failed to deliver has cost one reveal window; the task is
+// replicated from here on, so a run of such candidates cannot use up its contribution window.
 void Engine::reopen(Task& t, std::int64_t now_ms) {
+  t.certify_alone = false;
   Tally kept;
   for (Replica& r : t.replicas) {
     if (t.is_winner(r) && r.phase == ReplicaPhase::contributed) {
@@ -219,6 +309,7 @@ void Engine::finish(Task& t, bool completed, std::string reason, std::int64_t no
   if (completed) {
     rec.digest = *t.digest;
     rec.output_bytes = t.output_bytes;
+    rec.certificate = t.certificate;
   } else {
     rec.reason = std::move(reason);
   }
@@ -233,11 +324,14 @@ void Engine::finish(Task& t, bool completed, std::string reason, std::int64_t no
                     : t.is_winner(r)                  ? Outcome::unrevealed
                                                       : Outcome::wrong_vote;
       }
-      after = r.outcome == Outcome::winner ? score_after_win(before, voters > 1)
-                                           : score_after_loss(before);
+      // A certified result is checked as a replicated one is: its winner gains too.
+      after = r.outcome == Outcome::winner
+                  ? score_after_win(before, voters > 1 || t.certificate.has_value())
+                  : score_after_loss(before);
       if (r.outcome != Outcome::winner) r.phase = ReplicaPhase::rejected;
-    } else if (r.outcome == Outcome::unrevealed || r.outcome == Outcome::bad_reveal) {
-      after = score_after_loss(before);  // rejected at a reopen: slashed whatever happens next
+    } else if (r.outcome == Outcome::unrevealed || r.outcome == Outcome::bad_reveal ||
+               r.outcome == Outcome::failed_certificate) {
+      after = score_after_loss(before);  // judged before the task failed: slashed all the same
     }
     stakes.push_back(StakeResult{r.worker, r.outcome == Outcome::winner,
                                  r.outcome != Outcome::winner && r.outcome != Outcome::pending,

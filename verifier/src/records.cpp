@@ -1,5 +1,8 @@
 #include "gpoc/verifier/records.hpp"
 
+#include <algorithm>
+#include <bit>
+
 #include "gpoc/common/hex.hpp"
 
 namespace gpoc::verifier {
@@ -11,13 +14,52 @@ std::string_view outcome_name(Outcome o) {
     case Outcome::unrevealed: return "unrevealed";
     case Outcome::bad_reveal: return "bad_reveal";
     case Outcome::pending: return "pending";
+    case Outcome::failed_certificate: return "failed_certificate";
   }
   return "unknown";
 }
 
+std::uint32_t trust_bits(std::uint64_t trust) {
+  return trust <= 1 ? 0 : static_cast<std::uint32_t>(std::bit_width(trust - 1));
+}
+
+// v3 only when there is something v2 cannot say: a certificate, or a vote judged by one.
+static bool needs_v3(const TaskRecord& r) {
+  return r.certificate.has_value() ||
+         std::any_of(r.contributions.begin(), r.contributions.end(),
+                     [](const auto& c) { return c.outcome == Outcome::failed_certificate; });
+}
+
+static void write_certificate(ByteWriter& w, const std::optional<CertificateRecord>& c) {
+  w.u8(c ? 1 : 0);
+  if (!c) return;
+  std::string_view method = std::string_view(c->method).substr(0, 0xff);
+  w.u8(static_cast<std::uint8_t>(method.size()));
+  w.raw(method);
+  w.u32(c->rounds);
+  w.u32(c->bound_bits);
+  w.raw(c->seed);
+  w.u8(c->decisive ? 1 : 0);
+}
+
+static bool read_certificate(ByteReader& rd, std::optional<CertificateRecord>& out) {
+  std::uint8_t present = 0, len = 0, decisive = 0;
+  if (!rd.u8(present) || present > 1) return false;
+  if (present == 0) return true;
+  CertificateRecord c;
+  if (!rd.u8(len) || !rd.string(len, c.method) || !rd.u32(c.rounds) || !rd.u32(c.bound_bits) ||
+      !rd.raw(c.seed) || !rd.u8(decisive) || decisive > 1) {
+    return false;
+  }
+  c.decisive = decisive == 1;
+  out = std::move(c);
+  return true;
+}
+
 Bytes encode_task_record(const TaskRecord& r) {
   ByteWriter w(256 + r.spec.size() + r.contributions.size() * 300);
-  w.raw(kRecordTag);
+  const bool v3 = needs_v3(r);
+  w.raw(v3 ? kRecordTag : kRecordTagV2);
   w.u8(r.completed ? 1 : 0);
   w.raw(r.task_id);
   w.u32(static_cast<std::uint32_t>(r.spec.size()));
@@ -46,10 +88,11 @@ Bytes encode_task_record(const TaskRecord& r) {
   w.u64(r.scheduler_stake);
   w.u64(r.worker_stake);
   encode_moves(w, r.moves);
+  if (v3) write_certificate(w, r.certificate);
   return std::move(w).take();
 }
 
-static bool read_contribution(ByteReader& rd, ContributionRecord& c) {
+static bool read_contribution(ByteReader& rd, ContributionRecord& c, bool v3) {
   std::uint16_t len = 0;
   ByteView stmt;
   std::uint8_t outcome = 0;
@@ -57,7 +100,7 @@ static bool read_contribution(ByteReader& rd, ContributionRecord& c) {
       !rd.u64(c.weight) || !rd.u64(c.score_before) || !rd.u64(c.score_after) || !rd.u8(outcome)) {
     return false;
   }
-  if (outcome < 1 || outcome > 5) return false;
+  if (outcome < 1 || outcome > (v3 ? 6 : 5)) return false;
   c.statement.assign(stmt.begin(), stmt.end());
   c.outcome = static_cast<Outcome>(outcome);
   return true;
@@ -71,7 +114,13 @@ Result<TaskRecord> decode_task_record(ByteView bytes) {
   std::uint16_t reason_len = 0, n = 0;
   std::uint64_t sub = 0, cons = 0, fin = 0;
   ByteView spec;
-  if (!rd.expect(kRecordTag)) return data_loss("task record: missing tag gpoc.record.v2");
+  static_assert(kRecordTag.size() == kRecordTagV2.size());
+  ByteView tag;
+  if (!rd.raw(kRecordTag.size(), tag) ||
+      (as_chars(tag) != kRecordTag && as_chars(tag) != kRecordTagV2)) {
+    return data_loss("task record: missing tag gpoc.record.v2 or v3");
+  }
+  const bool v3 = as_chars(tag) == kRecordTag;
   if (!rd.u8(completed) || completed > 1 || !rd.raw(r.task_id) || !rd.u32(spec_len) ||
       !rd.raw(spec_len, spec) || !rd.raw(r.requester_signature) || !rd.raw(r.digest) ||
       !rd.u64(r.output_bytes) || !rd.u16(reason_len) || !rd.string(reason_len, r.reason) ||
@@ -85,7 +134,7 @@ Result<TaskRecord> decode_task_record(ByteView bytes) {
   r.finished_ms = static_cast<std::int64_t>(fin);
   for (std::uint16_t i = 0; i < n; ++i) {
     ContributionRecord c;
-    if (!read_contribution(rd, c))
+    if (!read_contribution(rd, c, v3))
       return data_loss("task record: contribution " + std::to_string(i) + " malformed");
     r.contributions.push_back(std::move(c));
   }
@@ -93,6 +142,8 @@ Result<TaskRecord> decode_task_record(ByteView bytes) {
       !decode_moves(rd, r.moves)) {
     return data_loss("task record: truncated or malformed settlement");
   }
+  if (v3 && !read_certificate(rd, r.certificate))
+    return data_loss("task record: truncated or malformed certificate");
   if (!rd.at_end()) return data_loss("task record: trailing bytes");
   return r;
 }
@@ -124,6 +175,17 @@ Status audit_task_record(const TaskRecord& r, const PublicKey& pool_id) {
     }
   }
   if (r.completed && winners == 0) return data_loss("completed task has no winning contribution");
+  if (const auto& c = r.certificate) {
+    if (!r.completed) return data_loss("a failed task carries a certificate");
+    if (c->method.empty() || c->rounds < 1 || c->rounds > 64)
+      return data_loss("certificate has no method or its rounds are outside 1..64");
+    if (c->decisive && spec.min_replicas > 1)
+      return data_loss("a certificate decided a task whose requester asked for a quorum");
+    if (c->decisive && c->bound_bits < trust_bits(spec.trust)) {
+      return data_loss("certificate bound 2^-" + std::to_string(c->bound_bits) +
+                       " is too weak to decide a task at trust " + std::to_string(spec.trust));
+    }
+  }
   return ok_status();
 }
 

@@ -64,6 +64,7 @@ class EngineTest : public ::testing::Test {
     t.requester_signature = requester_.sign(t.spec_bytes);
     t.expected_output_bytes = 32;
     t.submitted_ms = now_;
+    t.certifiable = certifiable_;
     added_ = engine_->add_task(std::move(t), now_);
     if (expect_accept_) {
       EXPECT_TRUE(added_.ok()) << added_.status().to_string();
@@ -127,6 +128,7 @@ class EngineTest : public ::testing::Test {
   std::unique_ptr<Engine> engine_;
   Result<std::vector<Move>> added_ = std::vector<Move>{};
   bool expect_accept_ = true;
+  bool certifiable_ = false;  // submit() marks tasks as having a certificate the caller runs
   std::int64_t now_ = 1'700'000'000'000;
 };
 

@@ -187,6 +187,69 @@ TEST_F(EconomicsTest, FailureRefundsTheRequesterAndTheSchedulerStakeGoesToTheKit
   books_agree();
 }
 
+// Certificates move value by the same rules: a certified winner alone takes the workers' share,
+// and a vote whose result failed its certificate pays its stake as a wrong vote does. The replay
+// finds the same moves from the recorded outcomes.
+TEST_F(EconomicsTest, CertificateFailureSlashesAndACertifiedWinnerIsPaid) {
+  certifiable_ = true;
+  mint(requester_.public_key(), 2000);
+  mint(pool_.public_key(), 600);
+  mint(kitty_account(), 500);
+  PublicKey w[3] = {add_worker(1), add_worker(2), add_worker(3)};
+  for (PublicKey k : w) mint(k, 1000);
+  TaskId id = submit_logged(10, 1, 1);
+  auto first = only<AssignAction>(step());
+  ASSERT_EQ(first.size(), 1u);
+  const PublicKey liar = first[0].worker;
+  Digest32 bad = digest_of("bad"), good = digest_of("good");
+  auto run_to_certificate = [&](const PublicKey& wk, const Digest32& d, bool passed) {
+    ASSERT_TRUE(contribute(wk, id, d).ok());
+    engine_->take_actions();
+    ASSERT_TRUE(engine_->on_reveal(wk, id, d, now_).ok());
+    ASSERT_TRUE(engine_->on_upload(wk, id, d, 4, now_).ok());
+    auto c = only<CertifyAction>(engine_->take_actions());
+    ASSERT_EQ(c.size(), 1u);
+    CertificateReport r{id,
+                        d,
+                        true,
+                        passed,
+                        "freivalds",
+                        passed ? 10u : 0u,
+                        passed ? 10u : 0u,
+                        sha256(as_bytes("seed")),
+                        passed ? "" : "A(Br) != Cr in row 0"};
+    ASSERT_TRUE(engine_->on_certificate(r, now_).ok());
+  };
+  run_to_certificate(liar, bad, false);
+  EXPECT_EQ(engine_->available(liar), 700u) << "its stake stays held until the task settles";
+  // Trust 10 with weight-2 workers needs four agreeing votes by replication; there are two
+  // workers left, so only a certificate can finish this task: certify the fallback's votes.
+  auto more = only<AssignAction>(step());
+  ASSERT_EQ(more.size(), 2u);
+  ASSERT_TRUE(contribute(more[0].worker, id, good).ok());
+  ASSERT_TRUE(contribute(more[1].worker, id, good).ok());
+  EXPECT_EQ(engine_->task_view(id)->phase, TaskPhase::running) << "4 > 9 x 1 is false";
+  auto fin = finish_logged(advance(11 * kT));
+  ASSERT_EQ(fin.size(), 1u);
+  EXPECT_FALSE(fin[0].record.completed);
+  EXPECT_EQ(engine_->accounts().get(liar).free, 700u) << "a failed task still slashes it";
+  EXPECT_EQ(engine_->accounts().get(more[0].worker).free, 1000u);
+  EXPECT_EQ(engine_->score(liar), 0u);
+  books_agree();
+  // A second task: the certificate decides alone and the one winner takes 90% of the price.
+  TaskId id2 = submit_logged(10, 1, 2);
+  auto one = only<AssignAction>(step());
+  ASSERT_EQ(one.size(), 1u);
+  id = id2;
+  run_to_certificate(one[0].worker, good, true);
+  auto fin2 = finish_logged(engine_->take_actions());
+  ASSERT_EQ(fin2.size(), 1u);
+  ASSERT_TRUE(fin2[0].record.completed);
+  const Amount before = one[0].worker == liar ? 700 : 1000;
+  EXPECT_EQ(engine_->accounts().get(one[0].worker).free, before + 900);
+  books_agree();
+}
+
 TEST_F(EconomicsTest, ReplayRefusesATamperedSettlement) {
   mint(requester_.public_key(), 1000);
   mint(pool_.public_key(), 300);

@@ -32,12 +32,16 @@ struct SchedulerConfig {
   // A batch holding only acceptances waits up to this long for a task's final record to share its
   // fsync (the acceptance replies wait with it): one fsync per task instead of two under load.
   std::int64_t commit_delay_ms = 2;
+  // Run a kernel's certificate on each uploaded result of a task whose kernel has one (and is
+  // `exact`), and let a pass count toward the task's trust: such tasks start with one replica.
+  bool certify = true;
   transport::Limits limits;
 };
 
 struct SchedulerStats {
   std::uint64_t accepted = 0, completed = 0, failed = 0, rejected_submissions = 0;
   std::uint64_t ledger_batches = 0;
+  std::uint64_t certified = 0, certificate_failures = 0;  // certificates passed / failed
 };
 
 class Scheduler {

@@ -74,6 +74,14 @@ struct AbortAction {
   TaskId task_id;
   std::string reason;
 };
+// The output of a certifiable task is in and matches `digest`: run the kernel's certificate on it
+// with fresh randomness, with enough rounds for 2^-bits <= 1/trust (trust_bits(trust) bits), and
+// report the verdict with on_certificate.
+struct CertifyAction {
+  TaskId task_id;
+  Digest32 digest;
+  std::uint64_t trust;
+};
 // ---- read-only views for status queries ------------------------------------------------------
 struct ReplicaView {
   PublicKey worker{};
@@ -98,6 +106,8 @@ struct TaskView {
   std::string reason;
   std::int64_t submitted_ms = 0, consensus_ms = 0, finished_ms = 0, final_deadline_ms = 0;
   std::uint64_t credibility_num = 0, credibility_den = 0;
+  bool certifiable = false;  // uploaded results are checked by the kernel's certificate
+  std::optional<CertificateRecord> certificate;  // the one that passed, once it has
 };
 
 // The task is finished: write `record` to the ledger (commit or fail) with the score changes.
@@ -107,8 +117,8 @@ struct FinishAction {
   std::vector<std::pair<PublicKey, std::uint64_t>> scores;
   TaskView view;
 };
-using Action =
-    std::variant<AssignAction, RevealRequestAction, UploadRequestAction, AbortAction, FinishAction>;
+using Action = std::variant<AssignAction, RevealRequestAction, UploadRequestAction, AbortAction,
+                            CertifyAction, FinishAction>;
 
 struct WorkerView {
   PublicKey key{};
@@ -136,6 +146,24 @@ struct NewTask {
   // Set for a task resumed from the ledger, whose escrow is already in place: these amounts, not
   // today's policy, settle it. Unset for a new task: the engine escrows at today's prices.
   std::optional<Escrow> escrow;
+  // The caller runs the kernel's certificate on every uploaded result (CertifyAction) and
+  // reports it (on_certificate); only a result that passed is committed. Without a quorum
+  // (min_replicas <= 1) the task then gets one replica at a time, and a certificate with
+  // 2^-bound_bits <= 1/trust decides it alone (docs/VERIFICATION.md, "Certificates").
+  bool certifiable = false;
+};
+
+// What the caller found when it ran a certificate for a CertifyAction.
+struct CertificateReport {
+  TaskId task_id{};
+  Digest32 digest{};  // the output it checked, as the CertifyAction named it
+  bool ran = false;   // false: the check could not run (reason says why); nothing is judged
+  bool passed = false;
+  std::string method;
+  std::uint32_t rounds = 0;
+  std::uint32_t bound_bits = 0;  // floor(-log2 ε) of a pass
+  Digest32 seed{};
+  std::string reason;  // why it failed or could not run
 };
 
 class Engine {
@@ -189,6 +217,12 @@ class Engine {
                    std::uint64_t output_bytes, std::int64_t now_ms);
   Status on_task_failure(const PublicKey& sender, const TaskId& task_id, std::string_view reason,
                          std::int64_t now_ms);
+  // The verdict on the output a CertifyAction asked about. A pass strong enough for the trust, or
+  // a pass on a result the votes already agreed on, commits the task. A failure judges every
+  // vote for that result as failed_certificate (slashed, score falls), refutes the result for
+  // good and goes back to ordinary replication; so does a check that could not run, without
+  // judging anyone.
+  Status on_certificate(const CertificateReport& report, std::int64_t now_ms);
 
   // Deadlines, liveness and dispatch. Call it regularly; returns the next time it wants a call.
   std::int64_t tick(std::int64_t now_ms);
@@ -221,6 +255,8 @@ class Engine {
   void try_finalize(Task& t, std::int64_t now_ms);
   void request_upload(Task& t, std::int64_t now_ms);
   void reopen(Task& t, std::int64_t now_ms);
+  void withdraw_consensus(Task& t);
+  bool votes_reach_consensus(const Task& t) const;
   void finish(Task& t, bool completed, std::string reason, std::int64_t now_ms);
   void release_replica(Task& t, Replica& r, ReplicaPhase to, std::string note);
   void expire_replicas(Task& t, std::int64_t now_ms);
