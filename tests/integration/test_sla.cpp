@@ -48,6 +48,24 @@ class SlaTest : public PoolTest {
     auto brace = out.find_first_of("{[");
     return brace == std::string::npos ? Json() : Json::parse(out.substr(brace), nullptr, false);
   }
+  // `gpoc sla create` against this pool with `terms`.
+  std::vector<std::string> create_args(const std::vector<std::string>& terms) const {
+    std::vector<std::string> args = {
+        "sla", "create", "--data-dir", (dir_ / "pool").string(), "--scheduler", client_ep_};
+    args.insert(args.end(), terms.begin(), terms.end());
+    return args;
+  }
+  // The same, expected to succeed: the created SLA as `--json` prints it.
+  Json create(std::vector<std::string> terms) {
+    terms.push_back("--json");
+    return json(create_args(terms));
+  }
+  // An on-time SLA over one 1-hour period (1 s slices) for `provider` ("pool" or a key).
+  Json create_on_time(const std::string& provider, const std::string& target) {
+    return create({"--provider", provider, "--sli", "on_time", "--op", ">=", "--target", target,
+                   "--period", "custom", "--period-seconds", "3600", "--periods", "1",
+                   "--slice-seconds", "1"});
+  }
   Json report(const std::string& id) {
     return json({"sla", "report", id, "--scheduler", client_ep_, "--json"});
   }
@@ -92,33 +110,26 @@ TEST_F(SlaTest, WorkerDownBreachesItsAvailabilitySlaAndTheCompensationIsTheFormu
   constexpr std::int64_t kPeriodMs = 12'000, kSlo = 90'000;
   constexpr std::uint64_t kLeverage = 2;
   const std::int64_t start = (now_ms() / 1000 + 2) * 1000;
-  Json created = json({"sla",
-                       "create",
-                       "--data-dir",
-                       pool,
-                       "--scheduler",
-                       client_ep_,
-                       "--provider",
-                       to_hex(worker_key(1)),
-                       "--sli",
-                       "availability",
-                       "--op",
-                       ">=",
-                       "--target",
-                       "90",
-                       "--period",
-                       "custom",
-                       "--period-seconds",
-                       "12",
-                       "--periods",
-                       "2",
-                       "--slice-seconds",
-                       "1",
-                       "--leverage",
-                       "2",
-                       "--start-ms",
-                       std::to_string(start),
-                       "--json"});
+  Json created = create({"--provider",
+                         to_hex(worker_key(1)),
+                         "--sli",
+                         "availability",
+                         "--op",
+                         ">=",
+                         "--target",
+                         "90",
+                         "--period",
+                         "custom",
+                         "--period-seconds",
+                         "12",
+                         "--periods",
+                         "2",
+                         "--slice-seconds",
+                         "1",
+                         "--leverage",
+                         "2",
+                         "--start-ms",
+                         std::to_string(start)});
   ASSERT_TRUE(created.is_object());
   const std::string id = created["sla_id"];
   EXPECT_EQ(created["terms"]["provider"], to_hex(worker_key(1)));
@@ -230,29 +241,7 @@ TEST_F(SlaTest, FastBurnPausesTheWorkerAndTheTasksStillCommit) {
   start_worker(4, {"--byzantine", "wrong-output"});
   const std::string liar = to_hex(worker_key(4));
   // A 1-hour period scales the fast-page windows to 5 s and one 1 s slice.
-  Json created = json({"sla",
-                       "create",
-                       "--data-dir",
-                       (dir_ / "pool").string(),
-                       "--scheduler",
-                       client_ep_,
-                       "--provider",
-                       liar,
-                       "--sli",
-                       "on_time",
-                       "--op",
-                       ">=",
-                       "--target",
-                       "99",
-                       "--period",
-                       "custom",
-                       "--period-seconds",
-                       "3600",
-                       "--periods",
-                       "1",
-                       "--slice-seconds",
-                       "1",
-                       "--json"});
+  Json created = create_on_time(liar, "99");
   ASSERT_TRUE(created.is_object());
   std::vector<client::PreparedTask> tasks;
   client::SubmitOptions o;
@@ -284,27 +273,7 @@ TEST_F(SlaTest, FastBurnPausesTheWorkerAndTheTasksStillCommit) {
 TEST_F(SlaTest, OpenPeriodKeepsItsTasksAcrossARestart) {
   start_scheduler();
   for (int i = 1; i <= 3; ++i) start_worker(i);
-  Json created = json({"sla",
-                       "create",
-                       "--data-dir",
-                       (dir_ / "pool").string(),
-                       "--scheduler",
-                       client_ep_,
-                       "--sli",
-                       "on_time",
-                       "--op",
-                       ">=",
-                       "--target",
-                       "95",
-                       "--period",
-                       "custom",
-                       "--period-seconds",
-                       "3600",
-                       "--periods",
-                       "1",
-                       "--slice-seconds",
-                       "1",
-                       "--json"});
+  Json created = create_on_time("pool", "95");
   ASSERT_TRUE(created.is_object());
   const std::string id = created["sla_id"];
   client::SubmitOptions o;
@@ -336,13 +305,6 @@ TEST_F(SlaTest, OpenPeriodKeepsItsTasksAcrossARestart) {
 // Bad terms are refused with the rule they break, before anything reaches the ledger.
 TEST_F(SlaTest, BadTermsAndUnknownIdsAreRefusedWithTheRule) {
   start_scheduler();
-  const std::string pool = (dir_ / "pool").string();
-  auto create = [&](std::vector<std::string> extra) {
-    std::vector<std::string> args = {"sla", "create",      "--data-dir",
-                                     pool,  "--scheduler", client_ep_};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return run_gpoc(dir_, args);
-  };
   struct Case {
     std::vector<std::string> args;
     std::string says;
@@ -357,7 +319,7 @@ TEST_F(SlaTest, BadTermsAndUnknownIdsAreRefusedWithTheRule) {
       {{"--mode", "tiered", "--op", "=="}, "tiered"},
   };
   for (const Case& c : cases) {
-    auto [rc, out] = create(c.args);
+    auto [rc, out] = run_gpoc(dir_, create_args(c.args));
     EXPECT_EQ(rc, 1) << out;
     EXPECT_NE(out.find(c.says), std::string::npos) << c.args[0] << ": " << out;
   }
