@@ -226,14 +226,20 @@ void Engine::withdraw_consensus(Task& t) {
     if (r.phase == ReplicaPhase::revealed) r.phase = ReplicaPhase::contributed;
     kept.add(r.contribution.result_hash, r.weight);
   }
-  t.tally = kept;
+  t.upload_tried.clear();
+  t.uploaded = false;
+  t.output_bytes = 0;
+  collect_again(t, std::move(kept));
+}
+
+// Back to collecting votes with `kept` as the tally: no consensus, no reveal window, queued for
+// dispatch.
+void Engine::collect_again(Task& t, Tally kept) {
+  t.tally = std::move(kept);
   t.phase = TaskPhase::running;
   t.consensus_hash.reset();
   t.digest.reset();
   t.uploader.reset();
-  t.upload_tried.clear();
-  t.uploaded = false;
-  t.output_bytes = 0;
   t.reveal_deadline_ms = 0;
   dispatch_queue_.emplace(t.order, t.in.task_id);
 }
@@ -273,14 +279,8 @@ void Engine::reopen(Task& t, std::int64_t now_ms) {
       kept.add(r.contribution.result_hash, r.weight);
     }
   }
-  t.tally = kept;
-  t.phase = TaskPhase::running;
-  t.consensus_hash.reset();
-  t.digest.reset();
-  t.uploader.reset();
-  t.reveal_deadline_ms = 0;
   (void)now_ms;
-  dispatch_queue_.emplace(t.order, t.in.task_id);
+  collect_again(t, std::move(kept));
 }
 
 void Engine::abort_assigned(Task& t, const std::string& reason) {

@@ -256,6 +256,7 @@ class Engine {
   void request_upload(Task& t, std::int64_t now_ms);
   void reopen(Task& t, std::int64_t now_ms);
   void withdraw_consensus(Task& t);
+  void collect_again(Task& t, Tally kept);
   bool votes_reach_consensus(const Task& t) const;
   void finish(Task& t, bool completed, std::string reason, std::int64_t now_ms);
   void release_replica(Task& t, Replica& r, ReplicaPhase to, std::string note);
