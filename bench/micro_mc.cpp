@@ -68,9 +68,6 @@ BENCHMARK(BM_KernelMcOptionEuropeanCpu)->Args({8, 1 << 17})->Unit(benchmark::kMi
 void BM_KernelMcOptionAsian252Cpu(benchmark::State& state) { run_mc(state, 2, 252); }
 BENCHMARK(BM_KernelMcOptionAsian252Cpu)->Args({8, 1 << 11})->Unit(benchmark::kMillisecond);
 
-constexpr double kTaskMsMin = 100;  // the target is for tasks of 100 ms or more
-constexpr double kOverheadRatioMax = 1.05;
-
 // Wall-clock and this thread's CPU time, in seconds. The CPU backend and the worker path run on the
 // calling thread, so its CPU time is their work, without the time other processes take from it
 // on a shared machine (which moves a wall-clock ratio by several per cent between runs).
@@ -138,20 +135,9 @@ void BM_VerificationOverheadCpu(benchmark::State& state) {
   for (auto _ : state) {
     if (!run_once(true)) return;
   }
-  if (!worker.last_signature_verifies()) {
-    state.SkipWithError("the worker's contribution signature does not verify");
-    return;
-  }
-  const double n = static_cast<double>(state.iterations());
-  const double kernel_ms = 1e3 * kernel_s.cpu / n;
-  const double ratio = total_s.cpu / kernel_s.cpu;
-  state.counters["kernel_ms"] = kernel_ms;  // CPU time
-  state.counters["total_ms"] = 1e3 * total_s.cpu / n;
-  state.counters["digest_ms"] = 1e3 * digest_s.cpu / n;  // the digest alone, for reference
-  state.counters["overhead_ratio"] = ratio;
+  // The counters in CPU time; the wall-clock ratio besides.
+  if (!bench::report_overhead(state, worker, {kernel_s.cpu, digest_s.cpu, total_s.cpu})) return;
   state.counters["overhead_ratio_wall"] = total_s.wall / kernel_s.wall;
-  state.counters["task_long_enough"] = kernel_ms >= kTaskMsMin ? 1 : 0;
-  state.counters["target_met"] = kernel_ms >= kTaskMsMin && ratio <= kOverheadRatioMax ? 1 : 0;
 }
 // 16 options x 2,048 paths x 252 dates = 8.3e6 path-steps: about 0.2 s on one core of the
 // project's 2-vCPU EPYC VM (3.7e7 path-steps/s), the same task shape as the GPU case with fewer

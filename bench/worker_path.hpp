@@ -9,6 +9,8 @@
 #include <memory>
 #include <string_view>
 
+#include <benchmark/benchmark.h>
+
 #include "gpoc/common/bytes.hpp"
 #include "gpoc/common/status.hpp"
 #include "gpoc/kernels/kernels.hpp"
@@ -34,5 +36,20 @@ class WorkerPath {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The target: (kernel + digest + signing) / kernel <= 1.05 for a task of 100 ms or more.
+inline constexpr double kOverheadTaskMsMin = 100;
+inline constexpr double kOverheadRatioMax = 1.05;
+
+// Seconds summed over the timed iterations of a verification-overhead benchmark.
+struct OverheadSeconds {
+  double kernel = 0;  // the kernel alone
+  double digest = 0;  // the result digest alone, for reference
+  double total = 0;   // the worker's whole path
+};
+// Checks the worker's last signature and sets the counters both benchmarks report: kernel_ms,
+// total_ms, digest_ms, overhead_ratio, task_long_enough and target_met. False, after
+// SkipWithError, when the signature does not verify.
+bool report_overhead(benchmark::State& state, const WorkerPath& worker, const OverheadSeconds& s);
 
 }  // namespace gpoc::bench

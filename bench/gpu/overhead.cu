@@ -19,9 +19,6 @@
 namespace gpoc::bench {
 namespace {
 
-constexpr double kTaskMsMin = 100;  // "a task that runs >= 100 ms on the GPU"
-constexpr double kOverheadRatioMax = 1.05;
-
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -79,22 +76,10 @@ void BM_VerificationOverheadGpu(benchmark::State& state) {
   for (auto _ : state) {
     if (!run_once(true)) return;
   }
-  if (!worker.last_signature_verifies()) {
-    state.SkipWithError("the worker's contribution signature does not verify");
-    return;
-  }
+  if (!report_overhead(state, worker, {kernel_s, digest_s, total_s})) return;
   const double n = static_cast<double>(state.iterations());
-  const double kernel_ms = 1e3 * kernel_s / n;
-  const double ratio = total_s / kernel_s;
-  state.counters["kernel_ms"] = kernel_ms;
-  state.counters["total_ms"] = 1e3 * total_s / n;
-  state.counters["digest_ms"] = 1e3 * digest_s / n;  // the device digest alone, for reference
-  state.counters["overhead_ratio"] = ratio;
   state.counters["path_steps_per_s"] =
       static_cast<double>(options) * static_cast<double>(paths) * 252 / (kernel_s / n);
-  // The target applies only to tasks of 100 ms or more: say when this device ran it faster.
-  state.counters["task_long_enough"] = kernel_ms >= kTaskMsMin ? 1 : 0;
-  state.counters["target_met"] = kernel_ms >= kTaskMsMin && ratio <= kOverheadRatioMax ? 1 : 0;
 }
 // 16 options x 2^24 paths x 252 dates = 6.8e10 path-steps: about 0.2-0.7 s on an H100 (1e11-3e11
 // path-steps/s), and exactly at mc_option's work cap (16 x 2^24 x 4096 = 2^40), so the worker
