@@ -2,6 +2,7 @@
 // need three agreeing replicas, committed tasks per second and submit->commit latency, reported
 // against this machine's Ed25519 verification rate measured in the same run. Writes JSON.
 #include <fcntl.h>
+#include <poll.h>
 #include <sodium.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -86,6 +87,23 @@ struct Phase {
   std::vector<double> ack_ms;      // submit -> `submitted` (the task is durable)
 };
 
+// Waits until `sock` may have a message to read or the monotonic clock reaches deadline_us,
+// with microsecond precision (zmq_poll counts in milliseconds). ZMQ_FD only signals that the
+// socket's events may have changed, so ZMQ_EVENTS is checked before each wait.
+bool wait_readable(zmq::socket_t& sock, std::int64_t deadline_us) {
+  for (;;) {
+    if ((sock.get(zmq::sockopt::events) & ZMQ_POLLIN) != 0) return true;
+    const std::int64_t left = deadline_us - monotonic_us();
+    if (left <= 0) return false;
+    pollfd p{sock.get(zmq::sockopt::fd), POLLIN, 0};
+    const timespec ts{static_cast<time_t>(left / 1'000'000),
+                      static_cast<long>(left % 1'000'000) * 1000};
+    if (::ppoll(&p, 1, &ts, nullptr) < 0 && errno != EINTR) {
+      throw std::runtime_error("ppoll on the client socket failed");
+    }
+  }
+}
+
 // Sends prepared tasks with notify set and collects completions. Closed loop when rate <= 0
 // (keep `inflight` outstanding), open loop at `rate` tasks/s otherwise.
 Phase run_phase(client::Client& c, std::vector<client::PreparedTask>& tasks, int inflight,
@@ -110,13 +128,16 @@ Phase run_phase(client::Client& c, std::vector<client::PreparedTask>& tasks, int
       ++next;
       ++outstanding;
     }
-    int wait_ms = rate > 0 ? 0 : 5;
-    auto in = c.socket().recv(wait_ms);
-    if (!in.ok()) throw std::runtime_error(in.status().to_string());
-    if (!*in) {
-      if (rate > 0) std::this_thread::sleep_for(std::chrono::microseconds(100));
-      continue;
+    // Sleep until a reply arrives or the next task is due: no polling loop competes with the
+    // scheduler and workers for the CPU, and no reply waits for a poll interval to be seen.
+    std::int64_t until = monotonic_us() + 5'000;
+    if (rate > 0 && next < tasks.size() && outstanding < inflight) {
+      until = start + static_cast<std::int64_t>(static_cast<double>(next) * 1e6 / rate);
     }
+    if (!wait_readable(c.socket().raw(), until)) continue;
+    auto in = c.socket().recv(0);
+    if (!in.ok()) throw std::runtime_error(in.status().to_string());
+    if (!*in) continue;
     const wire::Envelope& env = **in;
     if (env.has_error()) throw std::runtime_error("scheduler error: " + env.error().message());
     if (!env.has_task_status()) {  // the `submitted` acknowledgement
