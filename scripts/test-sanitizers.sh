@@ -12,7 +12,7 @@ cmake -S . -B build-asan -G Ninja "${common[@]}" -DGPOC_SANITIZE=address,undefin
 cmake --build build-asan -j "$(nproc)"
 (cd build-asan && ctest --output-on-failure -j "$(nproc)" --timeout 600)
 
-echo "== TSan (worker executor, scheduler commit writer, transport) =="
+echo "== TSan (worker executor, scheduler commit writer, ledger sync, transport) =="
 cmake -S . -B build-tsan -G Ninja "${common[@]}" -DGPOC_SANITIZE=thread >/dev/null
-cmake --build build-tsan -j "$(nproc)" --target gpoc test_host test_transport test_integration
-(cd build-tsan && ctest --output-on-failure -j "$(nproc)" --timeout 600 -R "FakeScheduler|Transport|PoolTest")
+cmake --build build-tsan -j "$(nproc)" --target gpoc test_host test_transport test_integration test_ledger
+(cd build-tsan && ctest --output-on-failure -j "$(nproc)" --timeout 600 -R "FakeScheduler|Transport|PoolTest|SyncRunsBesideCommits")

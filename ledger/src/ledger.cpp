@@ -80,7 +80,6 @@ Status prepare_dir(const std::filesystem::path& dir, const std::filesystem::path
 }  // namespace
 
 Ledger::Ledger(std::unique_ptr<detail::LedgerImpl> impl) : impl_(std::move(impl)) {}
-Ledger::~Ledger() = default;
 
 Result<std::unique_ptr<Ledger>> Ledger::open(const std::filesystem::path& data_dir,
                                              bool read_only) {
@@ -103,12 +102,24 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::filesystem::path& data_d
 }
 
 Result<std::vector<std::uint64_t>> Ledger::commit(Batch&& batch) {
+  GPOC_ASSIGN_OR_RETURN(auto seqs, commit_unsynced(std::move(batch)));
+  GPOC_RETURN_IF_ERROR(sync());
+  return seqs;
+}
+
+Result<std::vector<std::uint64_t>> Ledger::commit_unsynced(Batch&& batch) {
   std::lock_guard lock(impl_->mu);
   auto ops = std::move(batch.ops_);
   std::size_t appended = batch.appended_;
   batch.ops_.clear();
   batch.appended_ = 0;
   return impl_->commit(ops, appended);
+}
+
+Status Ledger::sync() { return impl_->sync_wal(); }
+
+Ledger::~Ledger() {
+  if (impl_ && impl_->wal_fd >= 0) ::close(impl_->wal_fd);
 }
 
 std::uint64_t Ledger::size() const {
@@ -372,6 +383,43 @@ Status LedgerImpl::write_task(const StoredTask& t) {
   GPOC_RETURN_IF_ERROR(in.bind_blob(1, t.task_id));
   GPOC_RETURN_IF_ERROR(in.bind_blob(2, t.input));
   return in.run();
+}
+
+// The writer connection runs with synchronous=NORMAL (schema.cpp): SQLite syncs the log around
+// checkpoints and when it starts the log over, but not at COMMIT. This is the sync that makes a
+// COMMIT durable, what synchronous=FULL would do inside it.
+Status LedgerImpl::sync_wal() {
+  if (read_only) return ok_status();
+  std::lock_guard lock(sync_mu);
+  const std::string wal = path.string() + "-wal";
+  if (poisoned.load()) {
+    return failed_precondition("ledger " + path.string() +
+                               " refuses writes after an I/O error; restart to recover "
+                               "from the write-ahead log");
+  }
+  if (wal_fd < 0) {
+    wal_fd = ::open(wal.c_str(), O_RDWR | O_CLOEXEC);
+    if (wal_fd < 0) {
+      // No log yet: nothing has been committed through this connection.
+      if (errno == ENOENT) return ok_status();
+      std::error_code ec(errno, std::generic_category());
+      poisoned = true;
+      return data_loss("ledger: cannot open " + wal + " to sync it: " + ec.message());
+    }
+    // The log's directory entry must be durable as well as its contents.
+    Status dir = sync_directory(std::filesystem::absolute(path).parent_path());
+    if (!dir.ok()) {
+      poisoned = true;
+      return dir;
+    }
+  }
+  if (::fdatasync(wal_fd) != 0) {
+    std::error_code ec(errno, std::generic_category());
+    // As after a failed commit: the kernel may have dropped the dirty pages, never carry on.
+    poisoned = true;
+    return data_loss("ledger: fdatasync of " + wal + " failed: " + ec.message());
+  }
+  return ok_status();
 }
 
 Status LedgerImpl::entries_missing(std::uint64_t seq) const {

@@ -2,6 +2,7 @@
 // statements, the in-memory head and the lock that serializes every call.
 #pragma once
 
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -31,8 +32,12 @@ struct LedgerImpl {
   // Merkle frontier of the whole log, built on the first tree_root(size) and then kept up to
   // date by commit, so a periodic signed tree head costs O(log n) instead of a full scan.
   std::optional<Frontier> frontier;
-  bool poisoned = false;  // an I/O error hit a write: refuse writes until reopened
-  int iterating = 0;      // for_each_entry depth: commits from inside fn are refused
+  std::atomic<bool> poisoned{false};  // an I/O error hit a write: refuse writes until reopened
+  // sync(): its own descriptor of the write-ahead log, opened on first use. fdatasync acts on
+  // the file, whichever descriptor wrote it, so it needs none of SQLite's state.
+  std::mutex sync_mu;
+  int wal_fd = -1;
+  int iterating = 0;  // for_each_entry depth: commits from inside fn are refused
   mutable std::recursive_mutex mu;
 
   Status prepare_statements();
@@ -41,6 +46,7 @@ struct LedgerImpl {
   Status apply(std::vector<BatchOp>& ops, std::vector<std::uint64_t>& seqs, Digest32& head_out,
                std::optional<Frontier>& frontier_out);
   Status write_task(const StoredTask& t);
+  Status sync_wal();
   Status validate(const std::vector<BatchOp>& ops, std::size_t appended) const;
   Status entries_missing(std::uint64_t seq) const;
   Result<std::optional<StoredTask>> read_task(Query& q) const;

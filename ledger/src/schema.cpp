@@ -133,6 +133,11 @@ Status configure(const Db& db, bool read_only) {
   }
   GPOC_RETURN_IF_ERROR(db.exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;"));
   if (read_only) return ok_status();
+  // A writer syncs the log itself after each COMMIT (Ledger::sync), so that a pipelined writer
+  // can fsync one batch while it writes the next. NORMAL keeps SQLite's own syncs around
+  // checkpoints and when the log starts over; together they are what FULL does, and a commit
+  // is durable when Ledger::commit (or commit_unsynced and then sync) returns.
+  GPOC_RETURN_IF_ERROR(db.exec("PRAGMA synchronous = NORMAL"));
   GPOC_ASSIGN_OR_RETURN(Stmt wal, Stmt::prepare(db, "PRAGMA journal_mode = WAL", "set WAL mode"));
   Query q(db, wal);
   GPOC_ASSIGN_OR_RETURN(bool row, q.step());

@@ -143,7 +143,8 @@ void Scheduler::Impl::on_account(const std::string& peer, const wire::Envelope& 
   const Amount free_now = engine->accounts().get(account).free;
   const Amount avail = engine->available(account);
   st->set_at_stake(free_now > avail ? free_now - avail : 0);
-  send(Side::clients, peer, std::move(out));
+  // The reader may see a batch that is written but not yet durable: answer once it is.
+  after_commit.push_back({Side::clients, peer, std::move(out)});
 }
 
 }  // namespace gpoc::scheduler

@@ -267,6 +267,12 @@ void Scheduler::Impl::on_result(const std::string& peer, const wire::Envelope& e
   if (!id)
     return send_error(Side::clients, peer, env.message_id(), wire::ERROR_MALFORMED,
                       "task_id must be 32 bytes");
+  // A final record is visible to the reader before it is durable; its output is not served
+  // until then (the status says UPLOADING meanwhile).
+  if (finalizing.count(*id) != 0) {
+    return send_error(Side::clients, peer, env.message_id(), wire::ERROR_WRONG_STATE,
+                      "task is TASK_UPLOADING, no result to fetch yet", ByteView(*id));
+  }
   if (!result_cache || result_cache->first != *id) {
     auto out = reader->output(*id);
     if (!out.ok() || !out->has_value()) {

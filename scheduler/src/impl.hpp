@@ -123,7 +123,8 @@ struct Scheduler::Impl {
   void write_balances(const std::vector<Move>& moves);  // after the entry that made them
   Status record_policy();
   std::set<Digest32> pending_mints;   // mint statement hashes in `batch`
-  std::set<Digest32> inflight_mints;  // ... in the batch the writer is committing
+  std::set<Digest32> inflight_mints;  // ... in the batch the writer is writing (until then the
+                                      // reader cannot see them)
 
   // SLAs (sla.cpp)
   Status load_slas();

@@ -167,8 +167,8 @@ void Scheduler::Impl::on_finish(verifier::FinishAction& f) {
   }
 }
 
-// Group commit: everything produced while the previous batch was being made durable goes to
-// disk in one transaction, and no reply that promises durability leaves before its batch commits.
+// Group commit: everything produced while the previous batch was being written goes to disk in
+// one transaction, and no reply that promises durability leaves before its batch is synced.
 Status Scheduler::Impl::flush() {
   if (batch.empty() && after_commit.empty()) {
     batch_since_ms = -1;
@@ -212,29 +212,27 @@ std::int64_t Scheduler::Impl::turn(std::int64_t now_ms) {
 }
 
 Status Scheduler::Impl::collect_commit() {
-  auto done = writer->take();
-  if (!done) return ok_status();
-  if (!done->status.ok()) return done->status.with_context("ledger commit failed");
-  ++stats.ledger_batches;
-  for (const TaskId& id : done->finished) finalizing.erase(id);
-  inflight_mints.clear();  // durable now: the reader sees them
-  for (Outgoing& o : done->replies) send(o.side, o.peer, std::move(o.env));
+  for (auto& done : writer->take()) {
+    if (!done.status.ok()) return done.status.with_context("ledger commit failed");
+    ++stats.ledger_batches;
+    for (const TaskId& id : done.finished) finalizing.erase(id);
+    for (Outgoing& o : done.replies) send(o.side, o.peer, std::move(o.env));
+  }
   return ok_status();
 }
 
 Status Scheduler::Impl::drain() {
-  if (auto done = writer->wait()) {
-    GPOC_RETURN_IF_ERROR(done->status);
-    for (Outgoing& o : done->replies) send(o.side, o.peer, std::move(o.env));
-  }
+  auto send_all = [&](std::vector<CommitWriter<Outgoing>::Done> dones) -> Status {
+    for (auto& done : dones) {
+      GPOC_RETURN_IF_ERROR(done.status);
+      for (Outgoing& o : done.replies) send(o.side, o.peer, std::move(o.env));
+    }
+    return ok_status();
+  };
+  GPOC_RETURN_IF_ERROR(send_all(writer->wait()));
   if (batch.empty() && after_commit.empty()) return ok_status();
   writer->submit(std::move(batch), std::move(after_commit), std::move(batch_finished));
-  auto done = writer->wait();
-  if (done && !done->status.ok()) return done->status;
-  if (done) {
-    for (Outgoing& o : done->replies) send(o.side, o.peer, std::move(o.env));
-  }
-  return ok_status();
+  return send_all(writer->wait());
 }
 
 // Unfinished tasks come back into the engine; their contributions were not durable, so dispatch

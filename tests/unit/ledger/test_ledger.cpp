@@ -1,5 +1,7 @@
 #include <algorithm>
+#include <atomic>
 #include <set>
+#include <thread>
 
 #include "gpoc/common/hex.hpp"
 #include "gpoc/common/merkle.hpp"
@@ -388,6 +390,74 @@ TEST_F(LedgerTest, ReadOnlyOpenReadsAlongsideAWriterAndRefusesWrites) {
   EXPECT_EQ(writer->size(), 6u);
   append_random(*writer, rng, 1);  // the writer is not blocked by the reader
   EXPECT_EQ(writer->size(), 7u);
+}
+
+// The two halves of a commit, as the scheduler's pipelined writer uses them: a batch is visible
+// to readers once commit_unsynced returns; sync makes it durable, and a sync with nothing new
+// (or on a read-only ledger) is harmless.
+TEST_F(LedgerTest, CommitUnsyncedIsReadableAndSyncCompletesIt) {
+  auto writer = open_ok();
+  ASSERT_TRUE(writer);
+  EXPECT_TRUE(writer->sync().ok()) << "nothing committed yet";
+  Batch b;
+  b.append("task.commit", {1, 2, 3}, 7);
+  auto seqs = writer->commit_unsynced(std::move(b));
+  ASSERT_TRUE(seqs.ok()) << seqs.status().to_string();
+  EXPECT_EQ(*seqs, std::vector<std::uint64_t>{1});
+  auto reader = open_ok(/*read_only=*/true);
+  ASSERT_TRUE(reader);
+  EXPECT_EQ(reader->size(), 1u);
+  EXPECT_EQ(reader->entry(1)->body, (Bytes{1, 2, 3}));
+  ASSERT_TRUE(writer->sync().ok());
+  EXPECT_TRUE(writer->sync().ok());
+  EXPECT_TRUE(reader->sync().ok());
+  Batch refused;
+  refused.append("task.commit", {4}, 0);
+  EXPECT_EQ(reader->commit_unsynced(std::move(refused)).status().code(),
+            ErrorCode::failed_precondition);
+  const Digest32 head = writer->head_hash();
+  writer.reset();
+  reader.reset();
+  auto again = open_ok();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->size(), 1u);
+  EXPECT_EQ(again->head_hash(), head);
+}
+
+// A sync thread beside a committing thread, as the scheduler runs them (also under TSan).
+TEST_F(LedgerTest, SyncRunsBesideCommits) {
+  auto l = open_ok();
+  ASSERT_TRUE(l);
+  std::atomic<bool> stop{false};
+  std::atomic<int> syncs{0};
+  Status sync_status;
+  std::thread syncer([&] {
+    while (!stop.load()) {
+      sync_status = l->sync();
+      if (!sync_status.ok()) return;
+      syncs.fetch_add(1);
+    }
+  });
+  constexpr int kBatches = 300;
+  int committed = 0;
+  for (int i = 0; i < kBatches; ++i) {
+    Batch b;
+    b.append("task.commit", Bytes(100 + i % 7, static_cast<std::uint8_t>(i)), i);
+    auto r = l->commit_unsynced(std::move(b));
+    EXPECT_TRUE(r.ok()) << r.status().to_string();
+    if (!r.ok()) break;
+    ++committed;
+  }
+  stop = true;
+  syncer.join();
+  ASSERT_TRUE(sync_status.ok()) << sync_status.to_string();
+  EXPECT_GT(syncs.load(), 0);
+  ASSERT_TRUE(l->sync().ok());
+  EXPECT_EQ(committed, kBatches);
+  EXPECT_EQ(l->size(), static_cast<std::uint64_t>(kBatches));
+  auto report = l->verify();
+  ASSERT_TRUE(report.ok()) << report.status().to_string();
+  EXPECT_TRUE(report->ok) << report->problem;
 }
 
 TEST_F(LedgerTest, SecondWriterCannotForkTheChain) {

@@ -137,6 +137,14 @@ class Ledger {
   // assigned, in order. On any failure nothing of the batch is applied and the in-memory head
   // is unchanged. After an I/O error the ledger refuses further writes (reopen to recover).
   Result<std::vector<std::uint64_t>> commit(Batch&& batch);
+  // commit() in two halves, for a writer that pipelines its group commits: commit_unsynced()
+  // returns once the transaction is in the write-ahead log, where readers already see it, and
+  // sync() makes every transaction committed before it was called durable (one fdatasync of the
+  // log, so one sync covers several commits). sync() may run on another thread, concurrently
+  // with the next commit_unsynced(). Nothing may be acknowledged as durable before its sync()
+  // returns ok; after a failed sync the ledger refuses further writes, as after a failed commit.
+  Result<std::vector<std::uint64_t>> commit_unsynced(Batch&& batch);
+  Status sync();
   std::uint64_t size() const;                 // number of entries (== last seq)
   Digest32 head_hash() const;                 // hash of the last entry, zeros if empty
   const std::filesystem::path& path() const;  // the database file
