@@ -331,7 +331,7 @@ int run(const Options& o) {
         {"inflight", o.inflight},
         {"backend", "cpu"},
         {"commit_delay_ms", o.commit_delay_ms},
-        {"ledger", "SQLite WAL, synchronous=FULL"}}},
+        {"ledger", "SQLite WAL, every commit fsynced"}}},
       {"ed25519", sig},
       {"fdatasync_ms", fsync_ms},
       {"zmq_round_trip_us", rtt_us},

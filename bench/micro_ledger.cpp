@@ -1,7 +1,8 @@
 // The ledger's group commit as the scheduler makes it at 1,000 tasks/s: each batch accepts one
 // task and finishes the one before (two entries, the task rows, the output, three scores and the
-// balances moved), on a real file with synchronous=FULL. Its limit, measured in the same run, is
-// one fdatasync of one appended page on the same filesystem: the floor of any durable commit.
+// balances moved), on a real file, made durable (Ledger::commit: the write, then the WAL's
+// fsync). Its limit, measured in the same run, is one fdatasync of one appended page on the same
+// filesystem: the floor of any durable commit.
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <unistd.h>
