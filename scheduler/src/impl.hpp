@@ -50,6 +50,14 @@ struct Upload {
   std::unique_ptr<transport::ChunkAssembler> output;
 };
 
+// A whole output that arrived before any reveal of its task, kept until one does.
+struct EarlyOutput {
+  PublicKey worker{};
+  std::string peer;
+  std::uint64_t message_id = 0;
+  Bytes output;
+};
+
 struct Outgoing {
   Side side;
   std::string peer;
@@ -87,6 +95,7 @@ struct Scheduler::Impl {
   std::map<TaskId, Bytes> inputs;                           // inputs of active tasks
   std::map<TaskId, Receiving> receiving;
   std::map<TaskId, Upload> uploads;
+  std::map<TaskId, EarlyOutput> early_outputs;
   std::map<TaskId, Bytes> outputs;  // verified outputs awaiting commit
   std::map<TaskId, std::vector<std::pair<std::string, std::uint64_t>>> watchers;
   std::optional<std::pair<TaskId, Bytes>> result_cache;  // last result served in chunks
@@ -113,6 +122,8 @@ struct Scheduler::Impl {
   void on_hello(const std::string& peer, const wire::Envelope& env);
   void on_register(const std::string& peer, const wire::Envelope& env);
   void on_output_chunk(const PublicKey& worker, const std::string& peer, const wire::Envelope& env);
+  void accept_output(const PublicKey& worker, const std::string& peer, std::uint64_t message_id,
+                     const TaskId& id, Bytes output);
   void on_input_request(const std::string& peer, const wire::Envelope& env);
   void refuse_if_error(const std::string& peer, std::uint64_t reply_to, const Status& s,
                        ByteView task_id);

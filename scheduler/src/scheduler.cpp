@@ -146,6 +146,7 @@ void Scheduler::Impl::on_finish(verifier::FinishAction& f) {
   outputs.erase(id);
   inputs.erase(id);
   uploads.erase(id);
+  early_outputs.erase(id);
   batch_finished.push_back(id);
   wire::TaskStatus pending_st = st;
   pending_st.set_state(wire::TASK_UPLOADING);  // final once its record is durable

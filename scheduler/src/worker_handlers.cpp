@@ -161,12 +161,24 @@ void Scheduler::Impl::on_output_chunk(const PublicKey& worker, const std::string
   if (!*added) return;
   Bytes output = up.output->take();
   uploads.erase(*id);
+  // The worker sends its reveal before its output, but the two can arrive the other way round
+  // (a reconnect between them): keep the output until a reveal makes it checkable, rather than
+  // refusing it and waiting a reveal window for the worker to be asked again.
+  if (!engine->digest_revealed(*id)) {
+    early_outputs[*id] = EarlyOutput{worker, peer, env.message_id(), std::move(output)};
+    return;
+  }
+  accept_output(worker, peer, env.message_id(), *id, std::move(output));
+}
+
+void Scheduler::Impl::accept_output(const PublicKey& worker, const std::string& peer,
+                                    std::uint64_t message_id, const TaskId& id, Bytes output) {
   Digest32 digest = result_digest(output);
   std::uint64_t size = output.size();
-  outputs[*id] = std::move(output);
-  Status s = engine->on_upload(worker, *id, digest, size, now());
-  if (!s.ok()) outputs.erase(*id);
-  refuse_if_error(peer, env.message_id(), s, ByteView(*id));
+  outputs[id] = std::move(output);
+  Status s = engine->on_upload(worker, id, digest, size, now());
+  if (!s.ok()) outputs.erase(id);
+  refuse_if_error(peer, message_id, s, ByteView(id));
 }
 
 // Accepted worker messages get no reply: what the worker needs next (a reveal request, an upload
@@ -226,7 +238,15 @@ void Scheduler::Impl::on_worker_message(transport::Incoming& in) {
       auto digest = task_id_from(env.reveal().digest());
       Status s = (id && digest) ? engine->on_reveal(worker, *id, *digest, now())
                                 : invalid_argument("task_id and digest must be 32 bytes");
-      return refuse_if_error(in.peer, env.message_id(), s, as_bytes(env.reveal().task_id()));
+      refuse_if_error(in.peer, env.message_id(), s, as_bytes(env.reveal().task_id()));
+      auto early = id ? early_outputs.find(*id) : early_outputs.end();
+      if (early != early_outputs.end() && engine->digest_revealed(*id)) {
+        EarlyOutput e = std::move(early->second);
+        early_outputs.erase(early);
+        if (engine->uploader(*id) == e.worker)
+          accept_output(e.worker, e.peer, e.message_id, *id, std::move(e.output));
+      }
+      return;
     }
     case wire::Envelope::kTaskFailure: {
       auto id = task_id_from(env.task_failure().task_id());

@@ -224,4 +224,9 @@ std::optional<PublicKey> Engine::uploader(const TaskId& id) const {
   return t->uploader;
 }
 
+bool Engine::digest_revealed(const TaskId& id) const {
+  const Task* t = find_task(id);
+  return t != nullptr && t->digest.has_value();
+}
+
 }  // namespace gpoc::verifier

@@ -237,6 +237,8 @@ class Engine {
   std::uint64_t score(const PublicKey& worker) const;
   // Who may upload the output of `task_id` now (the current uploader), if anyone.
   std::optional<PublicKey> uploader(const TaskId& task_id) const;
+  // Whether a winner has revealed the agreed digest of `task_id`, so that an upload can be checked.
+  bool digest_revealed(const TaskId& task_id) const;
 
  private:
   struct Task;
