@@ -45,7 +45,7 @@ struct Options {
   std::string out = "bench-e2e.json";
   std::string data_dir;
   std::string commit;
-  int commit_delay_ms = 2;
+  int commit_delay_ms = 0;
 };
 
 // Ed25519 sign and verify rates of this machine, one core, contribution-sized statements.

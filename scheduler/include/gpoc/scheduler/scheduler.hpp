@@ -30,8 +30,9 @@ struct SchedulerConfig {
   std::int64_t receiving_timeout_ms = 60'000;  // ...dropped when their chunks stop for this long
   std::filesystem::path ready_file;            // written (JSON) once both endpoints are bound
   // A batch holding only acceptances waits up to this long for a task's final record to share its
-  // fsync (the acceptance replies wait with it): one fsync per task instead of two under load.
-  std::int64_t commit_delay_ms = 2;
+  // fsync (the acceptance replies wait with it). 0 by default: since the fsync runs beside the
+  // next batch's write, batches group themselves, and waiting only delays (docs/BENCHMARKS.md).
+  std::int64_t commit_delay_ms = 0;
   // Run a kernel's certificate on each uploaded result of a task whose kernel has one (and is
   // `exact`), and let a pass count toward the task's trust: such tasks start with one replica.
   bool certify = true;
