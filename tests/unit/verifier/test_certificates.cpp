@@ -266,7 +266,9 @@ TEST_F(CertificateTest, CandidateThatDoesNotDeliverSendsTheTaskToReplication) {
     const PublicKey silent = first[0].worker;
     Digest32 d = digest_of("sorted");
     ASSERT_TRUE(contribute(silent, id, d).ok());
-    if (reveals) ASSERT_TRUE(engine_->on_reveal(silent, id, d, now_).ok());
+    if (reveals) {
+      ASSERT_TRUE(engine_->on_reveal(silent, id, d, now_).ok());
+    }
     engine_->take_actions();
     EXPECT_TRUE(only<AssignAction>(advance(kT / 2)).empty()) << "still its turn";
     auto more = only<AssignAction>(advance(kT / 2 + 50));  // a candidate has T, not 2T
