@@ -391,20 +391,20 @@ Status LedgerImpl::write_task(const StoredTask& t) {
 Status LedgerImpl::sync_wal() {
   if (read_only) return ok_status();
   std::lock_guard lock(sync_mu);
-  const std::string wal = path.string() + "-wal";
   if (poisoned.load()) {
     return failed_precondition("ledger " + path.string() +
                                " refuses writes after an I/O error; restart to recover "
                                "from the write-ahead log");
   }
+  const auto wal = [&] { return path.string() + "-wal"; };  // named only when needed
   if (wal_fd < 0) {
-    wal_fd = ::open(wal.c_str(), O_RDWR | O_CLOEXEC);
+    wal_fd = ::open(wal().c_str(), O_RDWR | O_CLOEXEC);
     if (wal_fd < 0) {
       // No log yet: nothing has been committed through this connection.
       if (errno == ENOENT) return ok_status();
       std::error_code ec(errno, std::generic_category());
       poisoned = true;
-      return data_loss("ledger: cannot open " + wal + " to sync it: " + ec.message());
+      return data_loss("ledger: cannot open " + wal() + " to sync it: " + ec.message());
     }
     // The log's directory entry must be durable as well as its contents.
     Status dir = sync_directory(std::filesystem::absolute(path).parent_path());
@@ -417,7 +417,7 @@ Status LedgerImpl::sync_wal() {
     std::error_code ec(errno, std::generic_category());
     // As after a failed commit: the kernel may have dropped the dirty pages, never carry on.
     poisoned = true;
-    return data_loss("ledger: fdatasync of " + wal + " failed: " + ec.message());
+    return data_loss("ledger: fdatasync of " + wal() + " failed: " + ec.message());
   }
   return ok_status();
 }
